@@ -1,0 +1,23 @@
+# The README's two commands: `make demo` (main job) and `make test`.
+# Both set up .venv/ first (tools/setup_env.sh is a no-op once it is current).
+PY := .venv/bin/python
+
+.PHONY: setup demo test lint format
+
+setup:
+	bash tools/setup_env.sh
+
+demo: setup
+	$(PY) tools/backbone_smoke.py
+
+test: setup
+	$(PY) -m pytest tests
+
+lint: setup
+	$(PY) -m flake8 mnx_det tools tests configs
+	$(PY) -m isort --check-only --diff mnx_det tools tests configs
+	$(PY) -m yapf --diff --recursive mnx_det tools tests configs
+
+format: setup
+	$(PY) -m isort mnx_det tools tests configs
+	$(PY) -m yapf --in-place --recursive mnx_det tools tests configs

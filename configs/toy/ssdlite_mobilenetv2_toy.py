@@ -1,0 +1,2 @@
+# SSDLite-MobileNetV2 on the bundled toy VOC set, trained from scratch.
+_base_ = './ssdlite_mobilenext_toy.py'

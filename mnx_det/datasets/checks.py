@@ -1,0 +1,61 @@
+"""Check a dataset config against the files before training starts.
+
+mmengine builds datasets lazily, deep inside the Runner; a missing VOC
+folder then surfaces as a traceback far from its cause. These checks run
+first and name the missing path and the layout that is expected.
+"""
+import os.path as osp
+
+VOC_LAYOUT = """Pascal VOC is expected in this layout (the data root is
+configurable with --cfg-options, e.g. train_dataloader.dataset...data_root):
+  {root}
+    VOC2007/
+      JPEGImages/000001.jpg ...
+      Annotations/000001.xml ...
+      ImageSets/Main/trainval.txt, test.txt
+    VOC2012/          (for the VOC07+12 configs)
+      JPEGImages/, Annotations/, ImageSets/Main/trainval.txt"""
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A path a dataset config needs does not exist."""
+
+
+def leaf_datasets(dataset_cfg):
+    """Yield the configs of the datasets inside wrappers."""
+    if 'datasets' in dataset_cfg:
+        for child in dataset_cfg['datasets']:
+            yield from leaf_datasets(child)
+    elif 'dataset' in dataset_cfg:
+        yield from leaf_datasets(dataset_cfg['dataset'])
+    else:
+        yield dataset_cfg
+
+
+def _voc_paths(cfg):
+    root = cfg.get('data_root') or ''
+    sub_root = osp.join(root, cfg.get('data_prefix', {}).get(
+        'sub_data_root', ''))
+    return [
+        ('data root', root, osp.isdir),
+        ('image folder', osp.join(sub_root, 'JPEGImages'), osp.isdir),
+        ('annotation folder', osp.join(sub_root, 'Annotations'), osp.isdir),
+        ('image list', osp.join(root, cfg['ann_file']), osp.isfile),
+    ]
+
+
+def check_voc_dataset(dataset_cfg):
+    """Raise :class:`DatasetNotFoundError` if a VOC path is missing.
+
+    Args:
+        dataset_cfg (dict): A dataset config, possibly wrapped in
+            ``ConcatDataset``/``RepeatDataset``; non-VOC leaves are skipped.
+    """
+    for cfg in leaf_datasets(dataset_cfg):
+        if 'VOC' not in str(cfg.get('type', '')):
+            continue
+        for what, path, exists in _voc_paths(cfg):
+            if not exists(path):
+                raise DatasetNotFoundError(
+                    f'{what} {path} does not exist.\n' +
+                    VOC_LAYOUT.format(root=cfg.get('data_root')))

@@ -1,0 +1,61 @@
+"""What tools/train.py and tools/test.py share: config loading and checks
+that turn mistakes into clear messages before the Runner starts."""
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+
+from ..datasets import check_voc_dataset
+
+
+def load_config(path, cfg_options=None, work_dir=None):
+    """Load a config, apply ``--cfg-options`` and choose the work dir.
+
+    As in mmdet: ``--work-dir`` wins, then the config's ``work_dir``, then
+    ``work_dirs/<config name>``.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config {path} does not exist')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs',
+                                osp.splitext(osp.basename(path))[0])
+    return cfg
+
+
+def use_gloo_without_cuda(cfg):
+    """NCCL needs GPUs; on CPU machines distributed runs use gloo."""
+    if not torch.cuda.is_available():
+        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+
+
+def drop_missing_pretrained(cfg):
+    """Train from scratch when a ``Pretrained`` backbone file is absent.
+
+    Returns:
+        list[str]: One message per dropped checkpoint, for the log.
+    """
+    messages = []
+    backbone = cfg.model.get('backbone', {})
+    init_cfg = backbone.get('init_cfg')
+    if (isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
+            and '://' not in init_cfg['checkpoint']
+            and not osp.isfile(init_cfg['checkpoint'])):
+        messages.append(
+            f"ImageNet weights {init_cfg['checkpoint']} not found: the "
+            f"{backbone['type']} backbone trains FROM SCRATCH (the paper "
+            'starts from ImageNet weights; see tools/model_converters/).')
+        backbone['init_cfg'] = None
+    return messages
+
+
+def check_datasets(cfg, loaders):
+    """Check the VOC paths of the named dataloaders (e.g. 'train')."""
+    for name in loaders:
+        loader = cfg.get(f'{name}_dataloader')
+        if loader:
+            check_voc_dataset(loader['dataset'])

@@ -1,0 +1,3 @@
+from .mobilenext import MobileNeXt
+
+__all__ = ['MobileNeXt']

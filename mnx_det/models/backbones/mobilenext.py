@@ -1,0 +1,251 @@
+"""MobileNeXt backbone: a stem and eight stages of sandglass blocks."""
+from mmcv.cnn import ConvModule
+from mmdet.models.utils import make_divisible
+from mmdet.registry import MODELS
+from mmengine.model import BaseModule
+from mmengine.runner.checkpoint import _load_checkpoint
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ..layers import TAP_LOCATIONS, SandglassBlock
+
+
+@MODELS.register_module()
+class MobileNeXt(BaseModule):
+    """MobileNeXt backbone, layer for layer as the official network.
+
+    Stages (``out_indices`` entries) at ``widen_factor=1.0``; other widths
+    scale the channels with ``make_divisible(c * widen_factor, 8)`` and keep
+    1280 for the last stage below 1.0 (see :meth:`stage_channels`):
+
+    =====  ========  ========  ======
+    index  module    channels  stride
+    =====  ========  ========  ======
+    0      layer1    96        4
+    1      layer2    144       4
+    2      layer3    192       8
+    3      layer4    288       16
+    4      layer5    384       16
+    5      layer6    576       32
+    6      layer7    960       32
+    7      layer8    1280      32
+    =====  ========  ========  ======
+
+    ``taps`` add points inside blocks, named ``'layer{i}.{j}.{location}'``
+    for block ``j`` of ``layer{i}`` and a location of
+    :meth:`SandglassBlock.feature_info`. The official SSDLite taps are
+    ``'layer6.0.expansion'`` (576 channels, stride 16: before the first
+    stride-2 depthwise of stage 6) and ``'layer8.0.expansion'`` (1280
+    channels, stride 32). The network still runs to the end of each stage.
+
+    ``forward`` returns the requested features in the order the network
+    computes them (a tap inside ``layer{i+1}`` comes after stage output
+    ``i``); :attr:`out_channels` and :attr:`feature_info` describe that
+    tuple.
+
+    Args:
+        widen_factor (float): Width multiplier. Default: 1.0.
+        identity_ratio (float): Identity tensor multiplier alpha in (0, 1].
+            Default: 1.0 (the official network).
+        out_indices (Sequence[int]): Stage outputs to return. Default: (7, ).
+        taps (Sequence[str]): Tap points inside blocks, see above.
+            Default: ().
+        frozen_stages (int): Freeze the stem (0) and stages 1 to
+            ``frozen_stages``; -1 freezes nothing. Default: -1.
+        conv_cfg (dict, optional): Config of the convolutions.
+        norm_cfg (dict): Config of the norm layers. Default: dict(type='BN').
+        act_cfg (dict): Config of the activations.
+            Default: dict(type='ReLU6').
+        norm_eval (bool): Keep norm layers in eval mode while training.
+            Default: False.
+        with_cp (bool): Use gradient checkpointing. Default: False.
+        init_cfg (dict or list[dict], optional): Initialization config. A
+            ``Pretrained`` checkpoint must fill every parameter and buffer
+            exactly (see ``tools/model_converters/mobilenext_official.py``).
+    """
+
+    # (reduction ratio t, channels c, blocks n, stride s) of each stage.
+    arch_settings = [[2, 96, 1, 2], [6, 144, 1, 1], [6, 192, 3, 2],
+                     [6, 288, 3, 2], [6, 384, 4, 1], [6, 576, 4, 2],
+                     [6, 960, 3, 1], [6, 1280, 1, 1]]
+    stem_channels = 32
+
+    def __init__(self,
+                 widen_factor=1.0,
+                 identity_ratio=1.0,
+                 out_indices=(7, ),
+                 taps=(),
+                 frozen_stages=-1,
+                 conv_cfg=None,
+                 norm_cfg=dict(type='BN'),
+                 act_cfg=dict(type='ReLU6'),
+                 norm_eval=False,
+                 with_cp=False,
+                 init_cfg=None):
+        if init_cfg is None:
+            # The official initialisation: N(0, sqrt(2 / (k * k * out))).
+            init_cfg = [
+                dict(type='Kaiming', layer='Conv2d', mode='fan_out',
+                     distribution='normal'),
+                dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+            ]
+        super().__init__(init_cfg)
+        if not (isinstance(widen_factor, (int, float)) and widen_factor > 0):
+            raise ValueError(
+                f'widen_factor must be a positive number, got {widen_factor}')
+        num_stages = len(self.arch_settings)
+        if not set(out_indices) <= set(range(num_stages)):
+            raise ValueError(f'out_indices must be a subset of range(0, '
+                             f'{num_stages}), got {out_indices}')
+        if frozen_stages not in range(-1, num_stages + 1):
+            raise ValueError(f'frozen_stages must be in range(-1, '
+                             f'{num_stages + 1}), got {frozen_stages}')
+        self.widen_factor = widen_factor
+        self.out_indices = tuple(out_indices)
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self.with_cp = with_cp
+
+        divisor = 4 if widen_factor == 0.1 else 8
+        in_channels = make_divisible(self.stem_channels * widen_factor,
+                                     divisor)
+        self.conv1 = ConvModule(
+            3, in_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.layers = []
+        for i, ((t, _, n, s), out_channels) in enumerate(
+                zip(self.arch_settings, self.stage_channels(widen_factor))):
+            blocks = []
+            for j in range(n):
+                blocks.append(
+                    SandglassBlock(
+                        in_channels, out_channels,
+                        stride=s if j == 0 else 1,
+                        reduction_ratio=t,
+                        keep_3x3=n == 1 and s == 1,
+                        identity_ratio=identity_ratio,
+                        conv_cfg=conv_cfg, norm_cfg=norm_cfg,
+                        act_cfg=act_cfg, with_cp=with_cp))
+                in_channels = out_channels
+            self.add_module(f'layer{i + 1}', nn.Sequential(*blocks))
+            self.layers.append(f'layer{i + 1}')
+        self._parse_taps(taps)
+
+    @classmethod
+    def stage_channels(cls, widen_factor=1.0):
+        """Output channels of the eight stages for a width multiplier."""
+        divisor = 4 if widen_factor == 0.1 else 8
+        channels = [
+            make_divisible(c * widen_factor, divisor)
+            for _, c, _, _ in cls.arch_settings
+        ]
+        if widen_factor < 1.0:
+            channels[-1] = cls.arch_settings[-1][1]
+        return tuple(channels)
+
+    def _parse_taps(self, taps):
+        """Resolve tap names and describe every output of ``forward``."""
+        self.taps = {}  # (stage, block) -> locations tapped there
+        for name in taps:
+            block_name, _, location = name.rpartition('.')
+            block = self._tap_block(name, block_name)
+            block.feature_info(location)  # validates the location
+            stage, index = block_name.split('.')
+            key = (self.layers.index(stage), int(index))
+            self.taps.setdefault(key, []).append(location)
+
+        self.feature_info = []
+        stride = self.conv1.conv.stride[0]
+        for i, stage in enumerate(self.layers):
+            for j, block in enumerate(getattr(self, stage)):
+                for location in sorted(self.taps.get((i, j), ()),
+                                       key=TAP_LOCATIONS.index):
+                    info = block.feature_info(location)
+                    self.feature_info.append(
+                        dict(name=f'{stage}.{j}.{location}',
+                             num_chs=info['num_chs'],
+                             reduction=stride * info['stride']))
+                stride *= block.stride
+            if i in self.out_indices:
+                self.feature_info.append(
+                    dict(name=stage, num_chs=block.out_channels,
+                         reduction=stride))
+        self.out_channels = tuple(f['num_chs'] for f in self.feature_info)
+
+    def _tap_block(self, name, block_name):
+        try:
+            block = self.get_submodule(block_name)
+        except AttributeError:
+            block = None
+        if not isinstance(block, SandglassBlock) or block_name.count('.') != 1:
+            raise ValueError(
+                f'tap {name!r} does not name a block: expected '
+                f"'layer{{i}}.{{j}}.{{location}}' with i in 1..."
+                f'{len(self.layers)}, e.g. layer6.0.expansion')
+        return block
+
+    def forward(self, x):
+        x = self.conv1(x)
+        outs = []
+        for i, stage in enumerate(self.layers):
+            for j, block in enumerate(getattr(self, stage)):
+                locations = self.taps.get((i, j))
+                if locations is None:
+                    x = block(x)
+                    continue
+                x, expansion = block.forward_with_expansion(x)
+                tapped = dict(expansion=expansion, bottleneck=x)
+                outs.extend(tapped[loc] for loc in sorted(
+                    locations, key=TAP_LOCATIONS.index))
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    def init_weights(self):
+        """Initialise; a ``Pretrained`` checkpoint is loaded strictly."""
+        if not (isinstance(self.init_cfg, dict)
+                and self.init_cfg.get('type') == 'Pretrained'):
+            super().init_weights()
+            return
+        checkpoint = self.init_cfg['checkpoint']
+        loaded = _load_checkpoint(checkpoint, map_location='cpu')
+        state_dict = loaded.get('state_dict', loaded)
+        prefix = self.init_cfg.get('prefix')
+        if prefix:
+            prefix = prefix.rstrip('.') + '.'
+            state_dict = {
+                k[len(prefix):]: v
+                for k, v in state_dict.items() if k.startswith(prefix)
+            }
+        own = self.state_dict()
+        missing = sorted(set(own) - set(state_dict))
+        unexpected = sorted(set(state_dict) - set(own))
+        mismatched = sorted(
+            k for k in set(own) & set(state_dict)
+            if own[k].shape != state_dict[k].shape)
+        if missing or unexpected or mismatched:
+            raise ValueError(
+                f'checkpoint {checkpoint} does not fit MobileNeXt('
+                f'widen_factor={self.widen_factor}): missing keys '
+                f'{missing}, unexpected keys {unexpected}, shape mismatch '
+                f'{mismatched}')
+        self.load_state_dict(state_dict)
+        self._is_init = True
+
+    def _freeze_stages(self):
+        for name in (['conv1'] + self.layers)[:self.frozen_stages + 1]:
+            module = getattr(self, name)
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode=True):
+        """Set train mode, keeping frozen stages and (if asked) norms in
+        eval mode."""
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if isinstance(m, _BatchNorm):
+                    m.eval()
+        return self

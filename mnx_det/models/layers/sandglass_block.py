@@ -1,0 +1,160 @@
+"""The sandglass block of MobileNeXt (Zhou et al., ECCV 2020).
+
+A sandglass block puts the shortcut between the wide tensors and the
+bottleneck in the middle: depthwise 3x3 on the wide input, 1x1 reduction,
+1x1 expansion, depthwise 3x3 on the wide output. Which of the two depthwise
+convolutions exist follows from the block's arguments, exactly as in the
+official implementation (see ``SandglassBlock``).
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+from mmcv.cnn import ConvModule
+from mmdet.models.utils import make_divisible
+from mmengine.model import BaseModule
+
+# Where a block can be tapped: the tensor after the 1x1 expansion (+BN+act),
+# before the last depthwise conv, or the block output.
+TAP_LOCATIONS = ('expansion', 'bottleneck')
+
+
+def sandglass_hidden_channels(in_channels, out_channels, reduction_ratio):
+    """Width of the bottleneck between the two 1x1 convolutions.
+
+    ``in_channels // reduction_ratio``, but never narrower than
+    ``out_channels / 6``; when widened, it is rounded to a multiple of 16.
+    """
+    hidden = in_channels // reduction_ratio
+    if hidden < out_channels / 6.:
+        hidden = make_divisible(math.ceil(out_channels / 6.), 16)
+    return hidden
+
+
+class SandglassBlock(BaseModule):
+    """Sandglass block.
+
+    The layout follows from the arguments (``dw`` = depthwise 3x3,
+    ``pw`` = 1x1; BN after every conv, ReLU6 only where marked):
+
+    ====================================  ===================================
+    case                                  layers
+    ====================================  ===================================
+    ``reduction_ratio == 2``, or          dw s1 + act, pw reduce,
+    ``keep_3x3``, or in == out            pw expand + act, dw ``stride``
+    in != out, ``stride == 2``            pw reduce, pw expand + act, dw s2
+    in != out, ``stride == 1``            pw reduce, pw expand + act
+    ====================================  ===================================
+
+    The shortcut exists only for in == out, stride 1 and not ``keep_3x3``.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        stride (int): Stride of the block, 1 or 2. Default: 1.
+        reduction_ratio (int): The bottleneck is ``in_channels //
+            reduction_ratio`` wide (see :func:`sandglass_hidden_channels`).
+            Default: 6.
+        keep_3x3 (bool): Keep both depthwise convs even though in != out
+            (the official network does this for stages of one stride-1
+            block), and drop the shortcut. Default: False.
+        identity_ratio (float): Identity tensor multiplier alpha in (0, 1]:
+            only the first ``round(out_channels * alpha)`` channels take the
+            shortcut. Default: 1.0.
+        conv_cfg (dict, optional): Config of the convolutions.
+        norm_cfg (dict): Config of the norm layers. Default: dict(type='BN').
+        act_cfg (dict): Config of the activations.
+            Default: dict(type='ReLU6').
+        with_cp (bool): Use gradient checkpointing. Default: False.
+        init_cfg (dict or list[dict], optional): Initialization config.
+    """
+
+    def __init__(self,
+                 in_channels,
+                 out_channels,
+                 stride=1,
+                 reduction_ratio=6,
+                 keep_3x3=False,
+                 identity_ratio=1.0,
+                 conv_cfg=None,
+                 norm_cfg=dict(type='BN'),
+                 act_cfg=dict(type='ReLU6'),
+                 with_cp=False,
+                 init_cfg=None):
+        super().__init__(init_cfg)
+        if stride not in (1, 2):
+            raise ValueError(f'stride must be 1 or 2, got {stride}')
+        if not 0 < identity_ratio <= 1:
+            raise ValueError(
+                f'identity_ratio must be in (0, 1], got {identity_ratio}')
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.stride = stride
+        self.with_cp = with_cp
+        self.hidden_channels = sandglass_hidden_channels(
+            in_channels, out_channels, reduction_ratio)
+        full = reduction_ratio == 2 or keep_3x3 or in_channels == out_channels
+        self.use_identity = (
+            in_channels == out_channels and stride == 1 and not keep_3x3)
+        self.identity_channels = max(1, round(out_channels * identity_ratio))
+
+        layer_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+
+        def depthwise(channels, stride, act):
+            return ConvModule(
+                channels, channels, 3, stride, 1, groups=channels,
+                act_cfg=act_cfg if act else None, **layer_cfg)
+
+        self.dw_in = depthwise(in_channels, 1, True) if full else nn.Identity()
+        self.reduce = ConvModule(
+            in_channels, self.hidden_channels, 1, act_cfg=None, **layer_cfg)
+        self.expand = ConvModule(
+            self.hidden_channels, out_channels, 1, act_cfg=act_cfg,
+            **layer_cfg)
+        self.dw_out = (
+            depthwise(out_channels, stride, False)
+            if full or stride == 2 else nn.Identity())
+
+    def feature_info(self, location):
+        """Describe a tap point of this block.
+
+        Args:
+            location (str): ``'expansion'`` (after the 1x1 expansion + act,
+                before the last depthwise conv) or ``'bottleneck'`` (the
+                block output).
+
+        Returns:
+            dict: ``num_chs`` (channels at that point) and ``stride``
+            (its stride relative to the block input).
+        """
+        if location == 'expansion':
+            return dict(num_chs=self.out_channels, stride=1)
+        if location == 'bottleneck':
+            return dict(num_chs=self.out_channels, stride=self.stride)
+        raise ValueError(f'unknown tap location {location!r}, '
+                         f'expected one of {TAP_LOCATIONS}')
+
+    def _add_identity(self, out, identity):
+        if self.identity_channels == self.out_channels:
+            return out + identity
+        # Concatenate instead of writing into ``out``: an in-place add on a
+        # slice would modify a tensor autograd still needs.
+        k = self.identity_channels
+        return torch.cat([out[:, :k] + identity[:, :k], out[:, k:]], dim=1)
+
+    def _forward(self, x):
+        expansion = self.expand(self.reduce(self.dw_in(x)))
+        out = self.dw_out(expansion)
+        if self.use_identity:
+            out = self._add_identity(out, x)
+        return out, expansion
+
+    def forward_with_expansion(self, x):
+        """Return the block output and its expansion tensor."""
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._forward, x, use_reentrant=False)
+        return self._forward(x)
+
+    def forward(self, x):
+        return self.forward_with_expansion(x)[0]

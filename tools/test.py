@@ -1,0 +1,67 @@
+"""Test a checkpoint with mmengine's Runner (mmdet's tools/test.py flags).
+
+    python tools/test.py configs/ssdlite_mobilenext_voc.py CKPT
+"""
+import argparse
+import sys
+
+from mmdet.engine.hooks.utils import trigger_visualization_hook
+from mmdet.evaluation import DumpDetResults
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from mnx_det.datasets import DatasetNotFoundError
+from mnx_det.engine import check_datasets, load_config, use_gloo_without_cuda
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a detector')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save the metrics')
+    parser.add_argument(
+        '--out', type=str, help='dump predictions to a pickle file')
+    parser.add_argument(
+        '--show-dir', help='save images with boxes drawn to this folder')
+    parser.add_argument('--show', action='store_true', help=argparse.SUPPRESS)
+    parser.add_argument('--wait-time', type=float, default=2,
+                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg.launcher = args.launcher
+    cfg.load_from = args.checkpoint
+    use_gloo_without_cuda(cfg)
+    try:
+        check_datasets(cfg, ('test', ))
+    except DatasetNotFoundError as exc:
+        sys.exit(f'error: {exc}')
+    # Testing loads the whole detector; no ImageNet weights are needed.
+    cfg.model.backbone.init_cfg = None
+    if args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    runner = Runner.from_cfg(cfg)
+    if args.out is not None:
+        if not args.out.endswith(('.pkl', '.pickle')):
+            sys.exit('error: --out must be a .pkl or .pickle file')
+        runner.test_evaluator.metrics.append(
+            DumpDetResults(out_file_path=args.out))
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

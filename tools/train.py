@@ -1,0 +1,79 @@
+"""Train a detector with mmengine's Runner (mmdet's tools/train.py flags).
+
+    python tools/train.py configs/ssdlite_mobilenext_voc.py
+    bash tools/dist_train.sh configs/ssdlite_mobilenext_voc.py 4
+"""
+import argparse
+import sys
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from mnx_det.datasets import DatasetNotFoundError
+from mnx_det.engine import (check_datasets, drop_missing_pretrained,
+                            load_config, use_gloo_without_cuda)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a detector')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr with the total batch size (see auto_scale_lr)')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from CKPT, or from the latest checkpoint in the work '
+        'dir when CKPT is not given')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value (e.g. '
+        'train_cfg.max_iters=100)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args()
+
+
+def apply_args(cfg, args):
+    cfg.launcher = args.launcher
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+
+
+def main():
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    apply_args(cfg, args)
+    use_gloo_without_cuda(cfg)
+    try:
+        check_datasets(cfg, ('train', 'val'))
+    except DatasetNotFoundError as exc:
+        sys.exit(f'error: {exc}')
+    warnings = drop_missing_pretrained(cfg)
+    runner = Runner.from_cfg(cfg)
+    for message in warnings:
+        runner.logger.warning(message)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
