@@ -8,7 +8,7 @@ setup:
 	bash tools/setup_env.sh
 
 demo: setup
-	$(PY) tools/backbone_smoke.py
+	$(PY) tools/toy_comparison.py
 
 test: setup
 	$(PY) -m pytest tests

@@ -19,6 +19,17 @@ Imported by ``mnx_det/__init__.py``; each fix has a test in
    ``None``, so prediction takes the softmax branch as intended; this also
    serves the project's ``SSDLiteHead``.
 
+3. mmdet 3.3.0's ``VOCMetric`` prints its per-class table with the 20 VOC
+   names whenever the dataset is VOC2007/2012, even when ``metainfo`` sets
+   other classes (as the toy set does), so the rows are mislabelled. The
+   table now uses the dataset's own class names.
+
+4. mmdet's ``XMLDataset`` (and so ``VOCDataset``) lets a malformed
+   annotation file fail with a bare ``ParseError: not well-formed`` that
+   does not say which of thousands of files is broken. The error now names
+   the file. (A corrupt image is already reported with its path by mmcv's
+   ``LoadImageFromFile``.)
+
 Other breakages are avoided where they arise: configs contain no imports
 (mmengine 0.10.7 takes ``import`` in a config for a lazy-import config on
 Python 3.11), and OpenCV stays on 4.x and setuptools below 82 (see
@@ -28,9 +39,12 @@ import argparse
 import collections
 import os.path as osp
 import pickle
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import torch
+from mmdet.datasets import VOCDataset, XMLDataset
+from mmdet.evaluation import VOCMetric
 from mmdet.models.dense_heads import SSDHead
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner.checkpoint import CheckpointLoader
@@ -135,7 +149,56 @@ def _patch_message_hub():
     MessageHub._mnx_det_plain_state = True
 
 
+def _patch_voc_metric():
+    if getattr(VOCMetric, '_mnx_det_class_names', False):
+        return
+    compute_metrics = VOCMetric.compute_metrics
+    voc_classes = tuple(VOCDataset.METAINFO['classes'])
+
+    def compute_metrics_with_class_names(self, results):
+        meta = self.dataset_meta
+        if tuple(meta.get('classes', ())) == voc_classes:
+            return compute_metrics(self, results)
+        # Without 'dataset_type' the metric labels rows with meta['classes'].
+        self.dataset_meta = {
+            k: v
+            for k, v in meta.items() if k != 'dataset_type'
+        }
+        try:
+            return compute_metrics(self, results)
+        finally:
+            self.dataset_meta = meta
+
+    compute_metrics_with_class_names.__doc__ = compute_metrics.__doc__
+    VOCMetric.compute_metrics = compute_metrics_with_class_names
+    VOCMetric._mnx_det_class_names = True
+
+
+class AnnotationError(ValueError):
+    """An annotation file cannot be read; the message names the file."""
+
+
+def _patch_xml_dataset():
+    if getattr(XMLDataset, '_mnx_det_named_errors', False):
+        return
+    parse_data_info = XMLDataset.parse_data_info
+
+    def parse_data_info_naming_file(self, img_info):
+        try:
+            return parse_data_info(self, img_info)
+        except (ET.ParseError, AttributeError, TypeError, ValueError) as exc:
+            raise AnnotationError(
+                f"malformed annotation file {img_info['xml_path']}: "
+                f'{type(exc).__name__}: {exc}') from exc
+
+    parse_data_info_naming_file.__doc__ = parse_data_info.__doc__
+    XMLDataset.parse_data_info = parse_data_info_naming_file
+    XMLDataset._mnx_det_named_errors = True
+
+
 _patch_message_hub()
+_patch_voc_metric()
+_patch_xml_dataset()
 if not hasattr(SSDHead, 'loss_cls'):
     SSDHead.loss_cls = None
 CheckpointLoader.register_scheme(

@@ -1,2 +1,4 @@
 # SSDLite-MobileNetV2 on the bundled toy VOC set, trained from scratch.
-_base_ = './ssdlite_mobilenext_toy.py'
+_base_ = ['../_base_/models/ssdlite320_mobilenetv2.py', './_base_/toy_voc.py']
+
+model = dict(backbone=dict(init_cfg=None), bbox_head={{_base_.toy_bbox_head}})

@@ -17,7 +17,7 @@ TOY_CLASSES = ('sheep', 'tvmonitor', 'bottle')
 # BGR colours, one per class.
 _COLOURS = ((40, 40, 220), (40, 180, 40), (220, 90, 30))
 # An object whose shorter side is below this is marked difficult.
-DIFFICULT_BELOW = 14
+DIFFICULT_BELOW = 16
 
 
 def _draw(image, label, box):
@@ -46,7 +46,7 @@ def _sample_image(rng, size, max_objects):
     objects = []
     for _ in range(rng.integers(1, max_objects + 1)):
         for _attempt in range(20):
-            side = int(rng.uniform(0.08, 0.45) * size)
+            side = int(rng.uniform(0.1, 0.5) * size)
             aspect = rng.uniform(0.8, 1.25)
             w, h = max(6, int(side * aspect)), max(6, int(side / aspect))
             x0, y0 = rng.integers(0, size - w), rng.integers(0, size - h)

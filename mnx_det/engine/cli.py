@@ -36,21 +36,27 @@ def use_gloo_without_cuda(cfg):
 def drop_missing_pretrained(cfg):
     """Train from scratch when a ``Pretrained`` backbone file is absent.
 
+    Frozen stages and frozen norms only make sense for loaded weights, so
+    they are released too.
+
     Returns:
-        list[str]: One message per dropped checkpoint, for the log.
+        list[str]: What was changed, for the log.
     """
-    messages = []
     backbone = cfg.model.get('backbone', {})
     init_cfg = backbone.get('init_cfg')
-    if (isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
+    if not (isinstance(init_cfg, dict)
+            and init_cfg.get('type') == 'Pretrained'
             and '://' not in init_cfg['checkpoint']
             and not osp.isfile(init_cfg['checkpoint'])):
-        messages.append(
-            f"ImageNet weights {init_cfg['checkpoint']} not found: the "
-            f"{backbone['type']} backbone trains FROM SCRATCH (the paper "
-            'starts from ImageNet weights; see tools/model_converters/).')
-        backbone['init_cfg'] = None
-    return messages
+        return []
+    backbone['init_cfg'] = None
+    message = (f"ImageNet weights {init_cfg['checkpoint']} not found: the "
+               f"{backbone['type']} backbone trains FROM SCRATCH (the paper "
+               'starts from ImageNet weights; see tools/model_converters/)')
+    if backbone.get('frozen_stages', -1) >= 0 or backbone.get('norm_eval'):
+        backbone['frozen_stages'], backbone['norm_eval'] = -1, False
+        message += ', with no frozen stages and trainable norms'
+    return [message + '.']
 
 
 def check_datasets(cfg, loaders):

@@ -4,20 +4,21 @@
 # `toy_bbox_head` (the classes and anchors for this input size).
 _base_ = [
     '../../_base_/datasets/voc0712_ssd320.py',
-    '../../_base_/schedules/ssdlite_60k.py'
+    '../../_base_/schedules/ssdlite_60k.py', '../../_base_/default_runtime.py'
 ]
 
 data_root = 'data/toy_voc/VOCdevkit/'
 classes = ('sheep', 'tvmonitor', 'bottle')
 metainfo = dict(classes=classes)
 input_size = 160
-max_iters = 600
+max_iters = 200
 
-# The official 320 anchor sizes and strides, scaled by 160 / 320.
+# The official 320 anchor sizes scaled by 160 / 320, centred on the
+# 10, 5, 3, 2, 1, 1 feature maps of a 160 input.
 toy_bbox_head = dict(
     num_classes=len(classes),
     anchor_generator=dict(
-        strides=[8, 16, 32, 60, 80, 160],
+        strides=[16, 32, 53, 80, 160, 160],
         min_sizes=[22.5, 45, 67.5, 90, 112.5, 135],
         max_sizes=[60, 90, 110, 130, 150, 160]))
 
@@ -74,7 +75,12 @@ param_scheduler = [
         by_epoch=False,
         begin=0,
         end=max_iters,
-        milestones=[400, 500],
+        milestones=[140, 180],
         gamma=0.1)
 ]
 auto_scale_lr = dict(base_batch_size=16)
+
+default_hooks = dict(
+    logger=dict(interval=20), checkpoint=dict(interval=100,
+                                              max_keep_ckpts=2))
+log_processor = dict(window_size=20)

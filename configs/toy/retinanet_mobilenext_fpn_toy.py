@@ -1,0 +1,12 @@
+# configs/fpn/retinanet_mobilenext_fpn_voc07.py on the bundled toy VOC set,
+# trained from scratch (see ./_base_/toy_fpn.py).
+_base_ = ['../fpn/retinanet_mobilenext_fpn_voc07.py', './_base_/toy_fpn.py']
+
+model = dict(
+    backbone={{_base_.toy_backbone}},
+    bbox_head=dict(num_classes={{_base_.toy_num_classes}}))
+train_dataloader = {{_base_.toy_train_dataloader}}
+val_dataloader = {{_base_.toy_val_dataloader}}
+test_dataloader = val_dataloader
+train_cfg = {{_base_.toy_train_cfg}}
+param_scheduler = {{_base_.toy_param_scheduler}}

@@ -1,0 +1,135 @@
+"""MobileNeXt inside mmdet's FPN detectors: RetinaNet, FCOS, Faster R-CNN."""
+import copy
+
+import pytest
+import torch
+from conftest import ROOT
+from mmdet.registry import DATASETS, MODELS
+from mmdet.utils import register_all_modules
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.runner import Runner
+
+from mnx_det.models import MobileNeXt
+
+DETECTORS = ('retinanet', 'fcos', 'faster-rcnn')
+
+register_all_modules()
+
+
+def voc07_config(detector):
+    return Config.fromfile(
+        str(ROOT / f'configs/fpn/{detector}_mobilenext_fpn_voc07.py'))
+
+
+def toy_config(detector, data_root):
+    cfg = Config.fromfile(
+        str(ROOT / f'configs/toy/{detector}_mobilenext_fpn_toy.py'))
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.data_root': data_root,
+        'val_dataloader.dataset.data_root': data_root,
+        'test_dataloader.dataset.data_root': data_root,
+    })
+    return cfg
+
+
+def neck_in_channels(cfg):
+    neck = cfg.model.neck
+    return neck.in_channels
+
+
+@pytest.mark.parametrize('width', [0.5, 1.0, 1.4])
+@pytest.mark.parametrize('detector', DETECTORS)
+def test_builds_at_every_width(detector, width):
+    cfg = voc07_config(detector)
+    backbone = cfg.model.backbone
+    backbone.update(widen_factor=width, init_cfg=None)
+    channels = MobileNeXt.stage_channels(width)
+    cfg.model.neck.in_channels = [channels[i] for i in backbone.out_indices]
+    model = MODELS.build(cfg.model).eval()
+    assert model.backbone.out_channels == tuple(cfg.model.neck.in_channels)
+    with torch.no_grad():
+        feats = model.extract_feat(torch.rand(1, 3, 128, 160))
+    assert len(feats) == 5
+    assert all(f.shape[1] == 256 for f in feats)
+
+
+def test_config_channels_match_width_1():
+    for detector in DETECTORS:
+        cfg = voc07_config(detector)
+        channels = MobileNeXt.stage_channels(1.0)
+        indices = cfg.model.backbone.out_indices
+        assert list(neck_in_channels(cfg)) == [channels[i] for i in indices]
+
+
+def toy_batch(cfg, num_images=2):
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    return pseudo_collate([dataset[i] for i in range(num_images)])
+
+
+@pytest.mark.parametrize('detector', DETECTORS)
+def test_training_step_and_inference_on_toy_set(detector, small_toy_voc):
+    torch.manual_seed(0)
+    cfg = toy_config(detector, small_toy_voc)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    model.train()
+    data = model.data_preprocessor(toy_batch(cfg), True)
+    losses = model(**data, mode='loss')
+    loss, _ = model.parse_losses(losses)
+    assert torch.isfinite(loss)
+    loss.backward()
+    optimizer.step()
+
+    model.eval()
+    data = model.data_preprocessor(toy_batch(cfg, 1), False)
+    with torch.no_grad():
+        (result, ) = model(**data, mode='predict')
+    assert result.pred_instances.bboxes.shape[1] == 4
+    assert len(result.pred_instances.bboxes) > 0
+
+
+def test_frozen_stages_and_norm_eval_in_detector(small_toy_voc):
+    cfg = toy_config('retinanet', small_toy_voc)
+    cfg.model.backbone.update(frozen_stages=2, norm_eval=True)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    backbone_before = copy.deepcopy(model.backbone.state_dict())
+    optimizer = torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=0.1)
+    data = model.data_preprocessor(toy_batch(cfg), True)
+    loss, _ = model.parse_losses(model(**data, mode='loss'))
+    loss.backward()
+    optimizer.step()
+    after = model.backbone.state_dict()
+    for key, value in backbone_before.items():
+        frozen = key.startswith(('conv1.', 'layer1.', 'layer2.'))
+        running = 'running_' in key or 'num_batches' in key
+        if frozen or running:
+            # frozen stages do not move; norm_eval keeps all BN statistics
+            assert torch.equal(value, after[key]), key
+    assert not torch.equal(backbone_before['layer3.0.reduce.conv.weight'],
+                           after['layer3.0.reduce.conv.weight'])
+
+
+def test_retinanet_learns_on_toy_set(tmp_path):
+    from mnx_det.datasets import make_toy_voc
+    data_root = make_toy_voc(tmp_path / 'toy', num_trainval=64, num_test=24)
+
+    def runner_for(name, epochs):
+        cfg = toy_config('retinanet', data_root)
+        cfg.work_dir = str(tmp_path / name)
+        cfg.randomness = dict(seed=0)
+        cfg.train_cfg.update(max_epochs=epochs, val_interval=epochs)
+        cfg.param_scheduler[1].update(end=epochs, milestones=[epochs - 1])
+        return Runner.from_cfg(cfg)
+
+    untrained = runner_for('untrained', 1)
+    untrained.model.init_weights()
+    before = untrained.val()['pascal_voc/mAP']
+    trained = runner_for('trained', 8)
+    trained.train()
+    after = trained.val()['pascal_voc/mAP']
+    assert after > before + 0.05, (before, after)

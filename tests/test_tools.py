@@ -1,0 +1,183 @@
+"""tools/train.py, tools/test.py and tools/dist_train.sh on the toy set,
+and the errors users get for missing or broken data."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT, TOY_CONFIG, as_cli, toy_cfg_options
+from mmdet.registry import DATASETS
+from mmdet.utils import register_all_modules
+from mmengine.config import Config
+
+from mnx_det.compat import AnnotationError
+
+PYTHON = sys.executable
+# A few fast iterations: batch 4, validation and checkpoints as asked.
+FAST = {
+    'train_dataloader.batch_size': 4,
+    'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
+    'val_dataloader.num_workers': 0,
+    'val_dataloader.persistent_workers': False,
+    'test_dataloader.num_workers': 0,
+    'test_dataloader.persistent_workers': False,
+    'default_hooks.logger.interval': 2,
+}
+
+
+def run_tool(args, **kwargs):
+    return subprocess.run([PYTHON] + [str(a) for a in args],
+                          capture_output=True, text=True, cwd=ROOT,
+                          **kwargs)
+
+
+def fast_options(data_root, **extra):
+    return as_cli(toy_cfg_options(data_root, **FAST, **extra))
+
+
+def scalars(work_dir):
+    """Every line of mmengine's scalars.json under work_dir."""
+    (path, ) = work_dir.glob('*/vis_data/scalars.json')
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_train_then_test_reproduces_map(small_toy_voc, tmp_path):
+    work_dir = tmp_path / 'train'
+    train = run_tool([
+        'tools/train.py', TOY_CONFIG, '--work-dir', work_dir
+    ] + fast_options(
+        small_toy_voc, **{
+            'train_cfg.max_iters': 8,
+            'train_cfg.val_interval': 8,
+            'default_hooks.checkpoint.interval': 8
+        }))
+    assert train.returncode == 0, train.stderr[-3000:]
+    trained_map = [s for s in scalars(work_dir)
+                   if 'pascal_voc/mAP' in s][-1]['pascal_voc/mAP']
+
+    test_dir = tmp_path / 'test'
+    test = run_tool([
+        'tools/test.py', TOY_CONFIG, work_dir / 'iter_8.pth', '--work-dir',
+        test_dir, '--out', tmp_path / 'results.pkl'
+    ] + fast_options(small_toy_voc))
+    assert test.returncode == 0, test.stderr[-3000:]
+    (metrics, ) = test_dir.glob('*/*.json')
+    assert json.loads(metrics.read_text())['pascal_voc/mAP'] == trained_map
+    assert (tmp_path / 'results.pkl').stat().st_size > 0
+
+
+def test_resume_after_kill(small_toy_voc, tmp_path):
+    work_dir = tmp_path / 'run'
+    args = ['tools/train.py', TOY_CONFIG, '--work-dir', work_dir]
+    options = fast_options(
+        small_toy_voc, **{
+            'train_cfg.max_iters': 40,
+            'train_cfg.val_interval': 1000,
+            'default_hooks.checkpoint.interval': 4
+        })
+    proc = subprocess.Popen([PYTHON] + [str(a) for a in args + options],
+                            cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(1200):
+            if (work_dir / 'iter_8.pth').exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not (work_dir / 'iter_40.pth').exists(), 'finished before kill'
+    last = (work_dir / 'last_checkpoint').read_text().strip()
+    done = int(last.rsplit('iter_', 1)[1].split('.')[0])
+    assert done >= 8
+
+    resumed = run_tool(args + ['--resume'] + options)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f'resumed epoch: 0, iter: {done}' in resumed.stdout + \
+        resumed.stderr
+    assert (work_dir / 'iter_40.pth').exists()
+    # the resumed run logged only the remaining iterations
+    logged = [s['iter'] for s in scalars_after(work_dir, done)]
+    assert min(logged) > done and max(logged) == 40
+
+
+def scalars_after(work_dir, done):
+    runs = sorted(work_dir.glob('*/vis_data/scalars.json'))
+    lines = runs[-1].read_text().splitlines()
+    return [json.loads(line) for line in lines if '"loss"' in line]
+
+
+def test_missing_data_root_stops_with_layout(tmp_path):
+    missing = tmp_path / 'nowhere' / 'VOCdevkit'
+    result = run_tool(['tools/train.py', TOY_CONFIG, '--work-dir', tmp_path]
+                      + as_cli(toy_cfg_options(f'{missing}/')))
+    assert result.returncode != 0
+    assert f'data root {missing}/ does not exist' in result.stderr
+    assert 'ImageSets/Main/trainval.txt' in result.stderr
+    assert 'Traceback' not in result.stderr
+
+
+def test_incomplete_data_root_names_missing_folder(small_toy_voc, tmp_path):
+    root = tmp_path / 'VOCdevkit'
+    shutil.copytree(small_toy_voc, root)
+    shutil.rmtree(root / 'VOC2007' / 'Annotations')
+    result = run_tool(['tools/train.py', TOY_CONFIG, '--work-dir', tmp_path]
+                      + as_cli(toy_cfg_options(f'{root}/')))
+    assert result.returncode != 0
+    assert f'annotation folder {root}/VOC2007/Annotations does not exist' \
+        in result.stderr
+
+
+def toy_dataset(data_root):
+    register_all_modules()
+    cfg = Config.fromfile(str(TOY_CONFIG))
+    dataset_cfg = cfg.train_dataloader.dataset.datasets[0]
+    dataset_cfg.data_root = str(data_root) + '/'
+    return DATASETS.build(dataset_cfg)
+
+
+def test_corrupt_image_is_named(small_toy_voc, tmp_path):
+    root = tmp_path / 'VOCdevkit'
+    shutil.copytree(small_toy_voc, root)
+    broken = root / 'VOC2007' / 'JPEGImages' / '000003.jpg'
+    broken.write_bytes(b'not a jpeg at all')
+    dataset = toy_dataset(root)
+    index = [dataset.get_data_info(i)['img_id']
+             for i in range(len(dataset))].index('000003')
+    with pytest.raises(Exception, match=f'failed to load image: {broken}'):
+        dataset[index]
+
+
+def test_malformed_xml_is_named(small_toy_voc, tmp_path):
+    root = tmp_path / 'VOCdevkit'
+    shutil.copytree(small_toy_voc, root)
+    broken = root / 'VOC2007' / 'Annotations' / '000005.xml'
+    broken.write_text('<annotation><object><name>sheep</name>')
+    with pytest.raises(AnnotationError, match=str(broken)):
+        toy_dataset(root)
+
+
+def test_dist_train_two_processes_gloo(small_toy_voc, tmp_path):
+    work_dir = tmp_path / 'dist'
+    env = dict(os.environ, PORT='29571', OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh',
+         str(TOY_CONFIG), '2', '--work-dir',
+         str(work_dir)] + fast_options(
+             small_toy_voc, **{
+                 'train_dataloader.batch_size': 2,
+                 'train_cfg.max_iters': 4,
+                 'train_cfg.val_interval': 4,
+                 'default_hooks.checkpoint.interval': 4
+             }),
+        cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'Distributed launcher: pytorch' in result.stdout + result.stderr
+    # rank 0 alone writes: one run folder, one checkpoint, one metric
+    assert len(list(work_dir.glob('2*'))) == 1
+    assert sorted(p.name for p in work_dir.glob('*.pth')) == ['iter_4.pth']
+    assert len([s for s in scalars(work_dir) if 'pascal_voc/mAP' in s]) == 1

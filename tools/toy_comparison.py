@@ -1,0 +1,216 @@
+"""The main job: SSDLite-MobileNeXt vs SSDLite-MobileNetV2 on the toy VOC set.
+
+    python tools/toy_comparison.py [--out-dir work_dirs/toy_comparison]
+
+Generates the toy set (data/toy_voc), trains both detectors from scratch
+with their toy configs, evaluates them with the VOC07 11-point mAP, and
+writes to the output folder:
+
+- ``comparison.md``: mAP, parameters, MAdds and CPU latency side by side;
+- ``detections.png``: ground truth and both detectors' boxes on test images;
+- ``training_curves.png``: the training losses of both runs.
+"""
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import cv2
+import matplotlib
+import numpy as np
+import torch
+from mmengine.analysis import get_model_complexity_info
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mnx_det.datasets import make_toy_voc
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DETECTORS = {
+    'SSDLite-MobileNeXt': 'configs/toy/ssdlite_mobilenext_toy.py',
+    'SSDLite-MobileNetV2': 'configs/toy/ssdlite_mobilenetv2_toy.py',
+}
+# Box colours (RGB) that stand out from the toy objects' own colours.
+COLOURS = [(255, 150, 0), (200, 0, 200), (0, 0, 0)]
+SCALE = 3  # draw on enlarged images so that labels stay readable
+
+
+def train_and_evaluate(name, config, data_root, work_dir, seed):
+    print(f'\n=== {name}: training ({config}) ===', flush=True)
+    cfg = Config.fromfile(str(ROOT / config))
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.datasets.0.data_root': data_root,
+        'val_dataloader.dataset.data_root': data_root,
+        'test_dataloader.dataset.data_root': data_root,
+    })
+    cfg.work_dir = str(work_dir)
+    cfg.randomness = dict(seed=seed)
+    # The visualizer is a named singleton: one per run, or the second run
+    # would log into the first one's folder.
+    cfg.visualizer.name = f'visualizer_{Path(config).stem}'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    print(f'=== {name}: evaluating ===', flush=True)
+    metrics = runner.val()
+    return runner, cfg, metrics
+
+
+def complexity(model, size):
+    info = get_model_complexity_info(
+        model, input_shape=(3, size, size), show_table=False,
+        show_arch=False)
+    return info['params'], info['flops']
+
+
+def latency_ms(model, size, repeats=20):
+    x = torch.rand(1, 3, size, size)
+    times = []
+    with torch.no_grad():
+        for i in range(repeats + 3):
+            start = time.perf_counter()
+            model(x)
+            if i >= 3:
+                times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def predict(runner, cfg, num_images):
+    """Predictions of the first test images, with their ground truth."""
+    dataset = runner.val_dataloader.dataset
+    model = runner.model.eval()
+    out = []
+    for index in range(num_images):
+        data = dataset[index]
+        batch = model.data_preprocessor(
+            dict(inputs=[data['inputs']], data_samples=[data['data_samples']
+                                                        ]), False)
+        with torch.no_grad():
+            (result, ) = model(**batch, mode='predict')
+        out.append(result)
+    return out
+
+
+def draw(image, boxes, labels, classes, scores=None):
+    image = cv2.resize(image, None, fx=SCALE, fy=SCALE,
+                       interpolation=cv2.INTER_NEAREST)
+    for i, (box, label) in enumerate(zip(boxes, labels)):
+        x0, y0, x1, y1 = (int(v * SCALE) for v in box)
+        colour = COLOURS[int(label) % len(COLOURS)]
+        cv2.rectangle(image, (x0, y0), (x1, y1), colour, 2)
+        text = classes[int(label)]
+        if scores is not None:
+            text += f' {scores[i]:.2f}'
+        cv2.putText(image, text, (min(x0, image.shape[1] - 110),
+                                  max(14, y0 - 4)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
+    return image
+
+
+def detections_figure(predictions, classes, path, score_thr=0.3):
+    names = list(predictions)
+    num_images = len(predictions[names[0]])
+    fig, axes = plt.subplots(
+        num_images, len(names) + 1, figsize=(3 * (len(names) + 1),
+                                             3 * num_images))
+    for row in range(num_images):
+        first = predictions[names[0]][row]
+        image = cv2.cvtColor(cv2.imread(first.img_path), cv2.COLOR_BGR2RGB)
+        gt = first.gt_instances
+        panels = [('ground truth',
+                   draw(image, gt.bboxes.numpy(), gt.labels.numpy(),
+                        classes))]
+        for name in names:
+            pred = predictions[name][row].pred_instances
+            keep = pred.scores >= score_thr
+            panels.append((name,
+                           draw(image, pred.bboxes[keep].numpy(),
+                                pred.labels[keep].numpy(), classes,
+                                pred.scores[keep].numpy())))
+        for col, (title, panel) in enumerate(panels):
+            axes[row, col].imshow(panel)
+            axes[row, col].set_axis_off()
+            if row == 0:
+                axes[row, col].set_title(title, fontsize=9)
+    fig.suptitle(f'toy VOC test images (detections with score >= '
+                 f'{score_thr})')
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def training_curves(work_dirs, path):
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, work_dir in work_dirs.items():
+        (scalars, ) = Path(work_dir).glob('*/vis_data/scalars.json')
+        rows = [json.loads(line) for line in scalars.read_text().splitlines()]
+        rows = [r for r in rows if 'loss' in r]
+        ax.plot([r['iter'] for r in rows], [r['loss'] for r in rows],
+                label=name)
+    ax.set_xlabel('iteration')
+    ax.set_ylabel('training loss (cls + bbox)')
+    ax.set_yscale('log')
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def comparison_table(rows, size):
+    lines = [
+        f'| detector | VOC07 mAP (11-point) | params | MAdds ({size}x{size})'
+        f' | CPU latency, batch 1 ({size}x{size}) |', '|---|---|---|---|---|'
+    ]
+    for name, row in rows.items():
+        lines.append(f"| {name} | {row['mAP']:.3f} | {row['params'] / 1e6:.2f}"
+                     f"M | {row['madds'] / 1e9:.3f}G | "
+                     f"{row['latency']:.1f} ms |")
+    return '\n'.join(lines) + '\n'
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out-dir', default='work_dirs/toy_comparison')
+    parser.add_argument('--data', default='data/toy_voc')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--images', type=int, default=4,
+                        help='test images in detections.png')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    start = time.time()
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    print(f'generating the toy VOC set in {args.data} ...', flush=True)
+    data_root = make_toy_voc(args.data)
+    rows, predictions, work_dirs = {}, {}, {}
+    for name, config in DETECTORS.items():
+        work_dirs[name] = out_dir / Path(config).stem
+        runner, cfg, metrics = train_and_evaluate(name, config, data_root,
+                                                  work_dirs[name], args.seed)
+        size = cfg.input_size
+        model = runner.model.eval()
+        params, madds = complexity(model, size)
+        rows[name] = dict(
+            mAP=metrics['pascal_voc/mAP'], params=params, madds=madds,
+            latency=latency_ms(model, size))
+        predictions[name] = predict(runner, cfg, args.images)
+        classes = runner.val_dataloader.dataset.metainfo['classes']
+    table = comparison_table(rows, size)
+    (out_dir / 'comparison.md').write_text(
+        '# SSDLite on the toy VOC set, trained from scratch\n\n' + table)
+    detections_figure(predictions, classes, out_dir / 'detections.png')
+    training_curves(work_dirs, out_dir / 'training_curves.png')
+    print('\n' + table)
+    print(f'written to {out_dir}/: comparison.md, detections.png, '
+          f'training_curves.png ({time.time() - start:.0f} s in all)')
+
+
+if __name__ == '__main__':
+    main()
