@@ -2,7 +2,7 @@
 # Both set up .venv/ first (tools/setup_env.sh is a no-op once it is current).
 PY := .venv/bin/python
 
-.PHONY: setup demo test lint format
+.PHONY: setup demo test benchmarks lint format
 
 setup:
 	bash tools/setup_env.sh
@@ -12,6 +12,12 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest tests
+
+# Regenerates every table and chart under benchmarks/ (about 10 minutes).
+benchmarks: setup
+	$(PY) tools/analysis_tools/complexity.py --paper
+	$(PY) tools/analysis_tools/benchmark.py
+	$(PY) tools/analysis_tools/benchmark_data.py
 
 lint: setup
 	$(PY) -m flake8 mnx_det tools tests configs

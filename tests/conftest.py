@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from mmengine.registry import init_default_scope
 
 from mnx_det.datasets import make_toy_voc
 
@@ -22,6 +23,12 @@ def toy_cfg_options(data_root, **extra):
 
 def as_cli(options):
     return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+@pytest.fixture(autouse=True)
+def mmdet_scope():
+    """Build from mmdet's registries, whatever scope a Runner left."""
+    init_default_scope('mmdet')
 
 
 @pytest.fixture(scope='session')

@@ -10,8 +10,8 @@ import time
 import pytest
 from conftest import ROOT, TOY_CONFIG, as_cli, toy_cfg_options
 from mmdet.registry import DATASETS
-from mmdet.utils import register_all_modules
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 from mnx_det.compat import AnnotationError
 
@@ -36,7 +36,7 @@ def run_tool(args, **kwargs):
 
 
 def fast_options(data_root, **extra):
-    return as_cli(toy_cfg_options(data_root, **FAST, **extra))
+    return as_cli(toy_cfg_options(data_root, **dict(FAST, **extra)))
 
 
 def scalars(work_dir):
@@ -83,8 +83,10 @@ def test_resume_after_kill(small_toy_voc, tmp_path):
                             cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
+        last_checkpoint = work_dir / 'last_checkpoint'
         for _ in range(1200):
-            if (work_dir / 'iter_8.pth').exists() or proc.poll() is not None:
+            if (last_checkpoint.exists() and 'iter_8'
+                    in last_checkpoint.read_text()) or proc.poll() is not None:
                 break
             time.sleep(0.1)
     finally:
@@ -133,7 +135,7 @@ def test_incomplete_data_root_names_missing_folder(small_toy_voc, tmp_path):
 
 
 def toy_dataset(data_root):
-    register_all_modules()
+    init_default_scope('mmdet')
     cfg = Config.fromfile(str(TOY_CONFIG))
     dataset_cfg = cfg.train_dataloader.dataset.datasets[0]
     dataset_cfg.data_root = str(data_root) + '/'

@@ -4,7 +4,8 @@ _base_ = ['../fpn/retinanet_mobilenext_fpn_voc07.py', './_base_/toy_fpn.py']
 
 model = dict(
     backbone={{_base_.toy_backbone}},
-    bbox_head=dict(num_classes={{_base_.toy_num_classes}}))
+    neck={{_base_.toy_neck}},
+    bbox_head={{_base_.toy_dense_head}})
 train_dataloader = {{_base_.toy_train_dataloader}}
 val_dataloader = {{_base_.toy_val_dataloader}}
 test_dataloader = val_dataloader

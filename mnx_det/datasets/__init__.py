@@ -1,6 +1,7 @@
-from .checks import DatasetNotFoundError, check_voc_dataset
+from .checks import DatasetNotFoundError, check_voc_dataset, leaf_datasets
 from .toy_voc import TOY_CLASSES, make_toy_voc
 
 __all__ = [
-    'DatasetNotFoundError', 'TOY_CLASSES', 'check_voc_dataset', 'make_toy_voc'
+    'DatasetNotFoundError', 'TOY_CLASSES', 'check_voc_dataset',
+    'leaf_datasets', 'make_toy_voc'
 ]

@@ -1,0 +1,88 @@
+"""Parameters and MAdds of backbones and detectors, beside the paper's.
+
+Counting is mmengine's (``mmengine.analysis``, fvcore-style: one
+multiply-add counts once, which is what the paper calls MAdds), restricted
+to convolutions and linear layers as in the paper.
+"""
+import torch
+from mmdet.models.backbones import MobileNetV2
+from mmengine.analysis import FlopAnalyzer
+from torch import nn
+
+from ..models import MobileNeXt
+
+WIDTHS = (1.4, 1.0, 0.75, 0.5, 0.35)
+# The paper's ImageNet table and the official code's counts (facts file
+# section 1): width -> (params, MAdds, top-1), None where not given.
+PAPER_IMAGENET = {
+    'MobileNeXt': {
+        1.4: (6.13e6, 588e6, 76.1),
+        1.0: (3.4e6, 300e6, 74.0),
+        0.75: (2.77e6, 208e6, 72.0),
+        0.5: (2.15e6, 103e6, 67.7),
+        0.35: (1.91e6, 75e6, 64.7),
+    },
+    'MobileNetV2': {
+        1.4: (None, None, 74.9),
+        1.0: (3.5e6, 300e6, 72.3),
+        0.75: (None, None, 69.9),
+        0.5: (None, None, 65.4),
+        0.35: (None, None, 60.3),
+    },
+}
+# The paper's VOC table (SSDLite320): name -> (params, MAdds, mAP).
+PAPER_VOC = {
+    'SSDLite320-MobileNeXt': (4.3e6, 0.8e9, 72.6),
+    'SSDLite320-MobileNetV2': (4.3e6, 0.8e9, 71.7),
+}
+
+
+class ImageNetClassifier(nn.Module):
+    """A backbone's last stage, global pooling and a linear head, as the
+    paper counts its ImageNet networks (dropout has no parameters)."""
+
+    def __init__(self, backbone, channels, num_classes=1000):
+        super().__init__()
+        self.backbone = backbone
+        self.fc = nn.Linear(channels, num_classes)
+
+    def forward(self, x):
+        x = self.backbone(x)[-1]
+        return self.fc(x.mean((2, 3)))
+
+
+def imagenet_classifier(family, width):
+    """MobileNeXt or mmdet's MobileNetV2 at ``width`` with a 1000-way head."""
+    if family == 'MobileNeXt':
+        backbone = MobileNeXt(widen_factor=width, out_indices=(7, ))
+        channels = backbone.out_channels[-1]
+    else:
+        backbone = MobileNetV2(widen_factor=width, out_indices=(7, ))
+        channels = backbone.out_channel
+    return ImageNetClassifier(backbone, channels).eval()
+
+
+def count(model, inputs):
+    """Return (parameters, MAdds) of ``model`` on ``inputs``.
+
+    MAdds are those of convolutions and linear layers, as the paper counts
+    them (mmengine would also count BatchNorm, 5% more for MobileNeXt).
+    """
+    params = sum(p.numel() for p in model.parameters())
+    analyzer = FlopAnalyzer(model, inputs)
+    # A None handle does not override mmengine's default BN handle.
+    analyzer.set_op_handle(**{'aten::batch_norm': lambda inputs, outputs: 0})
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    return params, analyzer.total()
+
+
+def detector_complexity(model, shape):
+    """Counts of a detector (forward without post-processing) and its
+    backbone at ``shape`` (H, W)."""
+    x = torch.rand(1, 3, *shape)
+    model.eval()
+    with torch.no_grad():
+        return dict(
+            detector=count(model, (x, )),
+            backbone=count(model.backbone, (x, )))

@@ -1,0 +1,70 @@
+"""Interleaved timing: every case runs once per round, so that drift of the
+machine (clocks, other load) touches all cases alike; medians are reported.
+"""
+import copy
+import statistics
+import time
+
+import torch
+from mmcv.cnn import fuse_conv_bn
+
+
+def synchronize(device):
+    if torch.device(device).type == 'cuda':
+        torch.cuda.synchronize()
+
+
+def measure(cases, repeats, warmup=2, device='cpu'):
+    """Time callables interleaved.
+
+    Args:
+        cases (dict[str, callable]): What to time.
+        repeats (int): Timed rounds.
+        warmup (int): Untimed calls of each case first.
+        device (str): Synchronised around each call when CUDA.
+
+    Returns:
+        dict[str, float]: Median milliseconds per case.
+    """
+    for fn in cases.values():
+        for _ in range(warmup):
+            fn()
+    samples = {name: [] for name in cases}
+    for _ in range(repeats):
+        for name, fn in cases.items():
+            synchronize(device)
+            start = time.perf_counter()
+            fn()
+            synchronize(device)
+            samples[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def variants(model, kinds=('eager', 'BN fused', 'channels_last')):
+    """Eval-mode copies of ``model``: as is, with BN folded into the convs
+    (mmcv's ``fuse_conv_bn``), and in channels_last memory format."""
+    model.eval()  # mmdet's backbones return None from train()
+    out = {}
+    for kind in kinds:
+        if kind == 'eager':
+            out[kind] = model
+        elif kind == 'BN fused':
+            out[kind] = fuse_conv_bn(copy.deepcopy(model))
+        elif kind == 'channels_last':
+            out[kind] = copy.deepcopy(model).to(
+                memory_format=torch.channels_last)
+        else:
+            raise ValueError(f'unknown variant {kind!r}')
+    return out
+
+
+def inference(model, inputs, channels_last=False, **kwargs):
+    """A callable running ``model(inputs, **kwargs)`` without gradients."""
+    if channels_last:
+        inputs = inputs.contiguous(memory_format=torch.channels_last)
+
+    def run():
+        with torch.no_grad():
+            model(inputs, **kwargs)
+
+    return run
