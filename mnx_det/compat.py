@@ -30,6 +30,12 @@ Imported by ``mnx_det/__init__.py``; each fix has a test in
    the file. (A corrupt image is already reported with its path by mmcv's
    ``LoadImageFromFile``.)
 
+5. mmengine 0.10.7 cannot start a distributed run on a machine without
+   GPUs: its PyTorch launcher calls ``torch.cuda.set_device`` before
+   ``init_process_group``, whatever the backend. With the gloo backend and
+   no CUDA, the process group is now initialised directly (the tools choose
+   gloo there, and a DDP wrapper without ``device_ids``).
+
 Other breakages are avoided where they arise: configs contain no imports
 (mmengine 0.10.7 takes ``import`` in a config for a lazy-import config on
 Python 3.11), and OpenCV stays on 4.x and setuptools below 82 (see
@@ -46,6 +52,7 @@ import torch
 from mmdet.datasets import VOCDataset, XMLDataset
 from mmdet.evaluation import VOCMetric
 from mmdet.models.dense_heads import SSDHead
+from mmengine.dist import utils as dist_utils
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -81,8 +88,9 @@ def load_checkpoint_file(filename, map_location=None):
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         lines = [line.strip() for line in str(exc).splitlines()]
-        reason = next((line for line in lines
-                       if 'unsupported' in line.lower()), lines[-1])
+        reason = next(
+            (line for line in lines if 'unsupported' in line.lower()),
+            lines[-1])
         raise UnsafeCheckpointError(
             f'refusing to load checkpoint {filename}: it holds pickled '
             f'objects other than tensors and plain data ({reason}). '
@@ -196,9 +204,27 @@ def _patch_xml_dataset():
     XMLDataset._mnx_det_named_errors = True
 
 
+def _patch_cpu_distributed():
+    if getattr(dist_utils, '_mnx_det_cpu_gloo', False):
+        return
+    init_dist_pytorch = dist_utils._init_dist_pytorch
+
+    def init_dist_pytorch_on_cpu(backend='nccl',
+                                 init_backend='torch',
+                                 **kwargs):
+        if torch.cuda.is_available() or backend != 'gloo':
+            return init_dist_pytorch(
+                backend, init_backend=init_backend, **kwargs)
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    dist_utils._init_dist_pytorch = init_dist_pytorch_on_cpu
+    dist_utils._mnx_det_cpu_gloo = True
+
+
 _patch_message_hub()
 _patch_voc_metric()
 _patch_xml_dataset()
+_patch_cpu_distributed()
 if not hasattr(SSDHead, 'loss_cls'):
     SSDHead.loss_cls = None
 CheckpointLoader.register_scheme(

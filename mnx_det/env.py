@@ -2,8 +2,8 @@
 import platform
 from importlib import metadata
 
-PACKAGES = ('torch', 'torchvision', 'mmcv', 'mmengine', 'mmdet',
-            'pycocotools', 'numpy', 'opencv-python-headless', 'mnx_det')
+PACKAGES = ('torch', 'torchvision', 'mmcv', 'mmengine', 'mmdet', 'pycocotools',
+            'numpy', 'opencv-python-headless', 'mnx_det')
 
 
 def _version(package):

@@ -86,8 +86,11 @@ def test_bn_fusion_keeps_detector_outputs(config):
 
 
 def run_tool(args):
-    result = subprocess.run([sys.executable] + [str(a) for a in args],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable] + [str(a) for a in args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 

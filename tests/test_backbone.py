@@ -74,23 +74,22 @@ def test_stage_outputs(size):
         side = downsampled(size, stride)
         assert out.shape == (1, channels, side, side)
     assert model.out_channels == tuple(c for c, _ in STAGES_1_0)
-    assert [f['reduction'] for f in model.feature_info] == [
-        s for _, s in STAGES_1_0
-    ]
+    assert [f['reduction']
+            for f in model.feature_info] == [s for _, s in STAGES_1_0]
 
 
 @pytest.mark.parametrize('size', [320, 300, 257])
 def test_ssdlite_taps(size):
     model = MobileNeXt(
-        out_indices=(7, ), taps=('layer8.0.expansion',
-                                 'layer6.0.expansion')).eval()
+        out_indices=(7, ),
+        taps=('layer8.0.expansion', 'layer6.0.expansion')).eval()
     with torch.no_grad():
         outs = model(torch.rand(2, 3, size, size))
     # network order, whatever order the taps were given in
     expected = [(576, 16), (1280, 32), (1280, 32)]
-    assert [o.shape for o in outs] == [(2, c, downsampled(size, s),
-                                        downsampled(size, s))
-                                       for c, s in expected]
+    assert [o.shape for o in outs] == [
+        (2, c, downsampled(size, s), downsampled(size, s)) for c, s in expected
+    ]
     assert [f['name'] for f in model.feature_info
             ] == ['layer6.0.expansion', 'layer8.0.expansion', 'layer8']
     assert model.out_channels == (576, 1280, 1280)
@@ -128,7 +127,7 @@ def test_stage_channels_per_width():
     assert MobileNeXt.stage_channels(1.0) == tuple(c for c, _ in STAGES_1_0)
     assert MobileNeXt.stage_channels(0.5)[-1] == 1280
     assert MobileNeXt.stage_channels(1.4) == (136, 200, 272, 400, 536, 808,
-                                               1344, 1792)
+                                              1344, 1792)
 
 
 def test_frozen_stages():
@@ -147,8 +146,8 @@ def test_frozen_stages_do_not_change_in_training():
     model = MobileNeXt(frozen_stages=2, out_indices=(7, ))
     model.train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    optim = torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=0.1)
+    optim = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                            lr=0.1)
     model(torch.rand(2, 3, 64, 64))[0].mean().backward()
     optim.step()
     after = model.state_dict()
@@ -221,6 +220,9 @@ def test_identity_ratio_gradients():
     (dict(taps=('layer6.0.middle', )), 'middle'),
 ])
 def test_invalid_arguments(kwargs, value):
-    with pytest.raises(ValueError, match=value.replace('(', r'\(').replace(
-            ')', r'\)').replace('.', r'\.')):
+    with pytest.raises(
+            ValueError,
+            match=value.replace('(', r'\(').replace(')',
+                                                    r'\)').replace('.',
+                                                                   r'\.')):
         MobileNeXt(**kwargs)

@@ -113,7 +113,7 @@ def test_message_hub_round_trip():
 class Payload:
 
     def __reduce__(self):
-        return (os.system, ('echo pwned',))
+        return (os.system, ('echo pwned', ))
 
 
 def test_checkpoint_with_code_is_refused(tmp_path):
@@ -136,3 +136,34 @@ def test_checkpoint_with_arbitrary_class_is_refused(tmp_path):
 def test_missing_checkpoint_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match='nothere.pth'):
         load_checkpoint_file(str(tmp_path / 'nothere.pth'))
+
+
+def test_voc_metric_labels_rows_with_the_dataset_classes(monkeypatch):
+    from mmdet.evaluation import VOCMetric
+    from mmdet.evaluation.metrics import voc_metric
+    seen = {}
+
+    def fake_eval_map(*args, dataset=None, **kwargs):
+        seen['dataset'] = dataset
+        return 0.5, [dict(ap=0.5)] * 3
+
+    monkeypatch.setattr(voc_metric, 'eval_map', fake_eval_map)
+    metric = VOCMetric(eval_mode='11points')
+    classes = ('sheep', 'tvmonitor', 'bottle')
+    metric.dataset_meta = dict(classes=classes, dataset_type='VOC2007')
+    assert metric.compute_metrics([({}, [])])['mAP'] == 0.5
+    assert tuple(seen['dataset']) == classes
+    assert metric.dataset_meta['dataset_type'] == 'VOC2007'  # restored
+
+
+def test_stack_imports_and_compiled_ops():
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, '-m', 'mnx_det.env'],
+                            capture_output=True,
+                            text=True,
+                            check=True)
+    assert 'compiled (NMS kept [0])' in result.stdout
+    for package in ('torch', 'mmcv', 'mmengine', 'mmdet', 'pycocotools'):
+        assert f'{package} ' in result.stdout
+        assert 'not installed' not in result.stdout.split(f'{package} ')[1]

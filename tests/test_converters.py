@@ -103,7 +103,8 @@ def test_converter_tool_and_pretrained_init(tmp_path):
         str(ROOT / 'tools/model_converters/mobilenext_official.py'),
         str(src),
         str(dst)
-    ], check=True)
+    ],
+                   check=True)
     backbone = MobileNeXt(
         out_indices=(7, ),
         init_cfg=dict(type='Pretrained', checkpoint=str(dst)))
@@ -141,6 +142,7 @@ def test_torchvision_conversion_reproduces_features():
 def test_torchvision_converter_refuses_what_does_not_fit():
     state = torchvision.models.mobilenet_v2().state_dict()
     del state['features.5.conv.1.0.weight']
-    with pytest.raises(CheckpointMismatchError,
-                       match='missing keys.*features.5.conv.1.0.weight'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match='missing keys.*features.5.conv.1.0.weight'):
         convert_torchvision(state, MobileNetV2())

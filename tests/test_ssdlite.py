@@ -44,13 +44,15 @@ def batch(model, size=320, num_images=2, seed=0):
     gen = torch.Generator().manual_seed(seed)
     inputs, samples = [], []
     for _ in range(num_images):
-        inputs.append(torch.randint(0, 255, (3, size, size),
-                                    generator=gen).to(torch.uint8))
+        inputs.append(
+            torch.randint(0, 255, (3, size, size),
+                          generator=gen).to(torch.uint8))
         sample = DetDataSample(
-            metainfo=dict(img_shape=(size, size), ori_shape=(size * 2,
-                                                             size * 3),
-                          scale_factor=(1 / 3, 1 / 2), pad_shape=(size,
-                                                                  size)))
+            metainfo=dict(
+                img_shape=(size, size),
+                ori_shape=(size * 2, size * 3),
+                scale_factor=(1 / 3, 1 / 2),
+                pad_shape=(size, size)))
         sample.gt_instances = InstanceData(
             bboxes=torch.tensor([[30., 40., 150., 200.],
                                  [100., 120., 300., 310.]]),
@@ -74,12 +76,12 @@ def test_levels_and_anchors(config):
     data = batch(model)
     with torch.no_grad():
         feats = model.extract_feat(data['inputs'])
-    assert [f.shape[1:] for f in feats] == [(c, s, s) for c, s in zip(
-        LEVELS[config], SIDES_320)]
+    assert [f.shape[1:] for f in feats
+            ] == [(c, s, s) for c, s in zip(LEVELS[config], SIDES_320)]
     head = model.bbox_head
     assert head.num_base_priors == [6] * 6
-    anchors = head.prior_generator.grid_priors(
-        [f.shape[-2:] for f in feats], device='cpu')
+    anchors = head.prior_generator.grid_priors([f.shape[-2:] for f in feats],
+                                               device='cpu')
     assert [len(a) for a in anchors] == [s * s * 6 for s in SIDES_320]
     # first level, first location: centre (8, 8); min size 45 and
     # sqrt(45 * 120) squares, and 45 * sqrt(r) by 45 / sqrt(r) boxes for
@@ -90,10 +92,12 @@ def test_levels_and_anchors(config):
             (first[:, 3] - first[:, 1]).tolist()))
     square = (45 * 120)**0.5
     expected = sorted([(45, 45), (square, square)] +
-                      [(45 * r**0.5, 45 / r**0.5) for r in (2, 3)] +
-                      [(45 / r**0.5, 45 * r**0.5) for r in (2, 3)])
-    assert [s for pair in sizes for s in pair] == pytest.approx(
-        [s for pair in expected for s in pair], rel=1e-4)
+                      [(45 * r**0.5, 45 / r**0.5)
+                       for r in (2, 3)] + [(45 / r**0.5, 45 * r**0.5)
+                                           for r in (2, 3)])
+    assert [s for pair in sizes for s in pair
+            ] == pytest.approx([s for pair in expected for s in pair],
+                               rel=1e-4)
     centres = (first[:, :2] + first[:, 2:]) / 2
     assert torch.allclose(centres, torch.full_like(centres, 8.))
     # the 3x3 level uses the official stride 120: centres 60, 180, 300.
@@ -108,8 +112,7 @@ def test_training_step_and_inference(config):
     model.train()
     data = batch(model)
     losses = model(**data, mode='loss')
-    total = sum(sum(v) if isinstance(v, list) else v
-                for v in losses.values())
+    total = sum(sum(v) if isinstance(v, list) else v for v in losses.values())
     assert torch.isfinite(total) and total > 0
     total.backward()
     assert model.backbone.conv1.conv.weight.grad is not None

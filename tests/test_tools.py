@@ -30,9 +30,12 @@ FAST = {
 
 
 def run_tool(args, **kwargs):
-    return subprocess.run([PYTHON] + [str(a) for a in args],
-                          capture_output=True, text=True, cwd=ROOT,
-                          **kwargs)
+    return subprocess.run(
+        [PYTHON] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        **kwargs)
 
 
 def fast_options(data_root, **extra):
@@ -47,22 +50,21 @@ def scalars(work_dir):
 
 def test_train_then_test_reproduces_map(small_toy_voc, tmp_path):
     work_dir = tmp_path / 'train'
-    train = run_tool([
-        'tools/train.py', TOY_CONFIG, '--work-dir', work_dir
-    ] + fast_options(
-        small_toy_voc, **{
-            'train_cfg.max_iters': 8,
-            'train_cfg.val_interval': 8,
-            'default_hooks.checkpoint.interval': 8
-        }))
+    train = run_tool(['tools/train.py', TOY_CONFIG, '--work-dir', work_dir] +
+                     fast_options(
+                         small_toy_voc, **{
+                             'train_cfg.max_iters': 8,
+                             'train_cfg.val_interval': 8,
+                             'default_hooks.checkpoint.interval': 8
+                         }))
     assert train.returncode == 0, train.stderr[-3000:]
     trained_map = [s for s in scalars(work_dir)
                    if 'pascal_voc/mAP' in s][-1]['pascal_voc/mAP']
 
     test_dir = tmp_path / 'test'
     test = run_tool([
-        'tools/test.py', TOY_CONFIG, work_dir / 'iter_8.pth', '--work-dir',
-        test_dir, '--out', tmp_path / 'results.pkl'
+        'tools/test.py', TOY_CONFIG, work_dir /
+        'iter_8.pth', '--work-dir', test_dir, '--out', tmp_path / 'results.pkl'
     ] + fast_options(small_toy_voc))
     assert test.returncode == 0, test.stderr[-3000:]
     (metrics, ) = test_dir.glob('*/*.json')
@@ -79,9 +81,11 @@ def test_resume_after_kill(small_toy_voc, tmp_path):
             'train_cfg.val_interval': 1000,
             'default_hooks.checkpoint.interval': 4
         })
-    proc = subprocess.Popen([PYTHON] + [str(a) for a in args + options],
-                            cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [PYTHON] + [str(a) for a in args + options],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     try:
         last_checkpoint = work_dir / 'last_checkpoint'
         for _ in range(1200):
@@ -115,8 +119,8 @@ def scalars_after(work_dir, done):
 
 def test_missing_data_root_stops_with_layout(tmp_path):
     missing = tmp_path / 'nowhere' / 'VOCdevkit'
-    result = run_tool(['tools/train.py', TOY_CONFIG, '--work-dir', tmp_path]
-                      + as_cli(toy_cfg_options(f'{missing}/')))
+    result = run_tool(['tools/train.py', TOY_CONFIG, '--work-dir', tmp_path] +
+                      as_cli(toy_cfg_options(f'{missing}/')))
     assert result.returncode != 0
     assert f'data root {missing}/ does not exist' in result.stderr
     assert 'ImageSets/Main/trainval.txt' in result.stderr
@@ -127,8 +131,8 @@ def test_incomplete_data_root_names_missing_folder(small_toy_voc, tmp_path):
     root = tmp_path / 'VOCdevkit'
     shutil.copytree(small_toy_voc, root)
     shutil.rmtree(root / 'VOC2007' / 'Annotations')
-    result = run_tool(['tools/train.py', TOY_CONFIG, '--work-dir', tmp_path]
-                      + as_cli(toy_cfg_options(f'{root}/')))
+    result = run_tool(['tools/train.py', TOY_CONFIG, '--work-dir', tmp_path] +
+                      as_cli(toy_cfg_options(f'{root}/')))
     assert result.returncode != 0
     assert f'annotation folder {root}/VOC2007/Annotations does not exist' \
         in result.stderr
@@ -167,16 +171,21 @@ def test_dist_train_two_processes_gloo(small_toy_voc, tmp_path):
     work_dir = tmp_path / 'dist'
     env = dict(os.environ, PORT='29571', OMP_NUM_THREADS='1')
     result = subprocess.run(
-        ['bash', 'tools/dist_train.sh',
-         str(TOY_CONFIG), '2', '--work-dir',
-         str(work_dir)] + fast_options(
-             small_toy_voc, **{
-                 'train_dataloader.batch_size': 2,
-                 'train_cfg.max_iters': 4,
-                 'train_cfg.val_interval': 4,
-                 'default_hooks.checkpoint.interval': 4
-             }),
-        cwd=ROOT, env=env, capture_output=True, text=True)
+        [
+            'bash', 'tools/dist_train.sh',
+            str(TOY_CONFIG), '2', '--work-dir',
+            str(work_dir)
+        ] + fast_options(
+            small_toy_voc, **{
+                'train_dataloader.batch_size': 2,
+                'train_cfg.max_iters': 4,
+                'train_cfg.val_interval': 4,
+                'default_hooks.checkpoint.interval': 4
+            }),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'Distributed launcher: pytorch' in result.stdout + result.stderr
     # rank 0 alone writes: one run folder, one checkpoint, one metric

@@ -10,16 +10,21 @@ from mnx_det.datasets import make_toy_voc
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        'out', nargs='?', default='data/toy_voc',
+        'out',
+        nargs='?',
+        default='data/toy_voc',
         help='folder to write VOCdevkit/ into (default: data/toy_voc)')
     parser.add_argument('--trainval', type=int, default=160)
     parser.add_argument('--test', type=int, default=40)
     parser.add_argument('--image-size', type=int, default=160)
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()
-    root = make_toy_voc(args.out, num_trainval=args.trainval,
-                        num_test=args.test, image_size=args.image_size,
-                        seed=args.seed)
+    root = make_toy_voc(
+        args.out,
+        num_trainval=args.trainval,
+        num_test=args.test,
+        image_size=args.image_size,
+        seed=args.seed)
     print(f'wrote {args.trainval} trainval and {args.test} test images '
           f'to {root}')
 

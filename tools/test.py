@@ -24,8 +24,8 @@ def parse_args():
     parser.add_argument(
         '--show-dir', help='save images with boxes drawn to this folder')
     parser.add_argument('--show', action='store_true', help=argparse.SUPPRESS)
-    parser.add_argument('--wait-time', type=float, default=2,
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help=argparse.SUPPRESS)
     parser.add_argument(
         '--cfg-options',
         nargs='+',

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import cv2
 import matplotlib
-import numpy as np
 import torch
 from mmengine.analysis import get_model_complexity_info
 from mmengine.config import Config
@@ -61,8 +60,7 @@ def train_and_evaluate(name, config, data_root, work_dir, seed):
 
 def complexity(model, size):
     info = get_model_complexity_info(
-        model, input_shape=(3, size, size), show_table=False,
-        show_arch=False)
+        model, input_shape=(3, size, size), show_table=False, show_arch=False)
     return info['params'], info['flops']
 
 
@@ -86,8 +84,8 @@ def predict(runner, cfg, num_images):
     for index in range(num_images):
         data = dataset[index]
         batch = model.data_preprocessor(
-            dict(inputs=[data['inputs']], data_samples=[data['data_samples']
-                                                        ]), False)
+            dict(inputs=[data['inputs']], data_samples=[data['data_samples']]),
+            False)
         with torch.no_grad():
             (result, ) = model(**batch, mode='predict')
         out.append(result)
@@ -95,8 +93,8 @@ def predict(runner, cfg, num_images):
 
 
 def draw(image, boxes, labels, classes, scores=None):
-    image = cv2.resize(image, None, fx=SCALE, fy=SCALE,
-                       interpolation=cv2.INTER_NEAREST)
+    image = cv2.resize(
+        image, None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_NEAREST)
     for i, (box, label) in enumerate(zip(boxes, labels)):
         x0, y0, x1, y1 = (int(v * SCALE) for v in box)
         colour = COLOURS[int(label) % len(COLOURS)]
@@ -104,8 +102,8 @@ def draw(image, boxes, labels, classes, scores=None):
         text = classes[int(label)]
         if scores is not None:
             text += f' {scores[i]:.2f}'
-        cv2.putText(image, text, (min(x0, image.shape[1] - 110),
-                                  max(14, y0 - 4)),
+        cv2.putText(image, text,
+                    (min(x0, image.shape[1] - 110), max(14, y0 - 4)),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
     return image
 
@@ -114,15 +112,15 @@ def detections_figure(predictions, classes, path, score_thr=0.3):
     names = list(predictions)
     num_images = len(predictions[names[0]])
     fig, axes = plt.subplots(
-        num_images, len(names) + 1, figsize=(3 * (len(names) + 1),
-                                             3 * num_images))
+        num_images,
+        len(names) + 1,
+        figsize=(3 * (len(names) + 1), 3 * num_images))
     for row in range(num_images):
         first = predictions[names[0]][row]
         image = cv2.cvtColor(cv2.imread(first.img_path), cv2.COLOR_BGR2RGB)
         gt = first.gt_instances
         panels = [('ground truth',
-                   draw(image, gt.bboxes.numpy(), gt.labels.numpy(),
-                        classes))]
+                   draw(image, gt.bboxes.numpy(), gt.labels.numpy(), classes))]
         for name in names:
             pred = predictions[name][row].pred_instances
             keep = pred.scores >= score_thr
@@ -177,8 +175,8 @@ def parse_args():
     parser.add_argument('--out-dir', default='work_dirs/toy_comparison')
     parser.add_argument('--data', default='data/toy_voc')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--images', type=int, default=4,
-                        help='test images in detections.png')
+    parser.add_argument(
+        '--images', type=int, default=4, help='test images in detections.png')
     return parser.parse_args()
 
 
@@ -198,13 +196,16 @@ def main():
         model = runner.model.eval()
         params, madds = complexity(model, size)
         rows[name] = dict(
-            mAP=metrics['pascal_voc/mAP'], params=params, madds=madds,
+            mAP=metrics['pascal_voc/mAP'],
+            params=params,
+            madds=madds,
             latency=latency_ms(model, size))
         predictions[name] = predict(runner, cfg, args.images)
         classes = runner.val_dataloader.dataset.metainfo['classes']
     table = comparison_table(rows, size)
-    (out_dir / 'comparison.md').write_text(
-        '# SSDLite on the toy VOC set, trained from scratch\n\n' + table)
+    (out_dir / 'comparison.md'
+     ).write_text('# SSDLite on the toy VOC set, trained from scratch\n\n' +
+                  table)
     detections_figure(predictions, classes, out_dir / 'detections.png')
     training_curves(work_dirs, out_dir / 'training_curves.png')
     print('\n' + table)

@@ -19,8 +19,8 @@ OPTIONAL_SUFFIXES = ('num_batches_tracked', )
 
 def _add_conv_module(mapping, module, prefix, official_prefix, index):
     """Map one ConvModule's keys; return the official index after it."""
-    for sub, name, offset in ((module.conv, 'conv', 0),
-                              (module.norm, module.norm_name, 1)):
+    for sub, name, offset in ((module.conv, 'conv', 0), (module.norm,
+                                                         module.norm_name, 1)):
         for key in sub.state_dict():
             mapping[f'{prefix}{name}.{key}'] = \
                 f'{official_prefix}.{index + offset}.{key}'
@@ -78,8 +78,8 @@ def convert_official(checkpoint, backbone, use_ema=False):
         CheckpointMismatchError: Keys are missing or unexpected, or shapes
             differ; the message lists them.
     """
-    state_dict = strip_prefix(select_state_dict(checkpoint, use_ema),
-                              'module.')
+    state_dict = strip_prefix(
+        select_state_dict(checkpoint, use_ema), 'module.')
     state_dict = OrderedDict((k, v) for k, v in state_dict.items()
                              if not k.startswith('classifier.'))
     mapping = official_key_map(backbone)

@@ -34,8 +34,8 @@ def torchvision_key_map(backbone):
                      if isinstance(m, ConvModule)]
             for i, (name, module) in enumerate(convs):
                 base = f'features.{number}.conv'
-                keys = ((f'{base}.{i}.0', f'{base}.{i}.1')
-                        if i < len(convs) - 1 else
+                keys = ((f'{base}.{i}.0',
+                         f'{base}.{i}.1') if i < len(convs) - 1 else
                         (f'{base}.{i}', f'{base}.{i + 1}'))
                 _add(mapping, module, f'{stage}.{j}.{name}.', *keys)
     _add(mapping, backbone.conv2, 'conv2.', f'features.{number + 1}.0',
@@ -49,8 +49,8 @@ def convert_torchvision(state_dict, backbone):
     The classifier is dropped; anything else that does not map, or a shape
     that differs, raises :class:`CheckpointMismatchError`.
     """
-    state_dict = strip_prefix(state_dict.get('state_dict', state_dict),
-                              'module.')
+    state_dict = strip_prefix(
+        state_dict.get('state_dict', state_dict), 'module.')
     state_dict = OrderedDict((k, v) for k, v in state_dict.items()
                              if not k.startswith('classifier.'))
     mapping = torchvision_key_map(backbone)

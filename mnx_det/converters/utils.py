@@ -17,8 +17,8 @@ class CheckpointMismatchError(ValueError):
         self.unexpected = list(unexpected)
         self.mismatched = list(mismatched)
         lines = [f'{what}:']
-        for title, keys in (('missing keys', self.missing),
-                            ('unexpected keys', self.unexpected),
+        for title, keys in (('missing keys', self.missing), ('unexpected keys',
+                                                             self.unexpected),
                             ('shape mismatch', self.mismatched)):
             if keys:
                 lines.append(f'  {title} ({len(keys)}): ' + ', '.join(keys))
@@ -27,6 +27,5 @@ class CheckpointMismatchError(ValueError):
 
 def strip_prefix(state_dict, prefix):
     """Remove ``prefix`` from every key that has it."""
-    return OrderedDict(
-        (k[len(prefix):] if k.startswith(prefix) else k, v)
-        for k, v in state_dict.items())
+    return OrderedDict((k[len(prefix):] if k.startswith(prefix) else k, v)
+                       for k, v in state_dict.items())

@@ -34,8 +34,8 @@ def leaf_datasets(dataset_cfg):
 
 def _voc_paths(cfg):
     root = cfg.get('data_root') or ''
-    sub_root = osp.join(root, cfg.get('data_prefix', {}).get(
-        'sub_data_root', ''))
+    sub_root = osp.join(root,
+                        cfg.get('data_prefix', {}).get('sub_data_root', ''))
     return [
         ('data root', root, osp.isdir),
         ('image folder', osp.join(sub_root, 'JPEGImages'), osp.isdir),
@@ -56,6 +56,6 @@ def check_voc_dataset(dataset_cfg):
             continue
         for what, path, exists in _voc_paths(cfg):
             if not exists(path):
-                raise DatasetNotFoundError(
-                    f'{what} {path} does not exist.\n' +
-                    VOC_LAYOUT.format(root=cfg.get('data_root')))
+                raise DatasetNotFoundError(f'{what} {path} does not exist.\n' +
+                                           VOC_LAYOUT.format(
+                                               root=cfg.get('data_root')))

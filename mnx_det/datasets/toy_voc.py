@@ -36,8 +36,9 @@ def _draw(image, label, box):
 
 
 def _overlaps(box, boxes):
-    return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3]
-               and b[1] < box[3] for b in boxes)
+    return any(
+        box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+        for b in boxes)
 
 
 def _sample_image(rng, size, max_objects):
@@ -80,8 +81,12 @@ def _annotation_xml(name, size, objects):
     return '\n'.join(lines + ['</annotation>', ''])
 
 
-def make_toy_voc(root, num_trainval=160, num_test=40, image_size=160,
-                 max_objects=3, seed=0):
+def make_toy_voc(root,
+                 num_trainval=160,
+                 num_test=40,
+                 image_size=160,
+                 max_objects=3,
+                 seed=0):
     """Write a toy VOC2007 under ``root/VOCdevkit`` and return its path.
 
     Args:
@@ -103,12 +108,13 @@ def make_toy_voc(root, num_trainval=160, num_test=40, image_size=160,
     names = [f'{i:06d}' for i in range(1, num_trainval + num_test + 1)]
     for name in names:
         image, objects = _sample_image(rng, image_size, max_objects)
-        cv2.imwrite(str(voc / 'JPEGImages' / f'{name}.jpg'), image,
-                    [cv2.IMWRITE_JPEG_QUALITY, 95])
+        cv2.imwrite(
+            str(voc / 'JPEGImages' / f'{name}.jpg'), image,
+            [cv2.IMWRITE_JPEG_QUALITY, 95])
         (voc / 'Annotations' / f'{name}.xml').write_text(
             _annotation_xml(name, image_size, objects))
     splits = dict(trainval=names[:num_trainval], test=names[num_trainval:])
     for split, split_names in splits.items():
-        (voc / 'ImageSets' / 'Main' / f'{split}.txt').write_text(
-            '\n'.join(split_names) + '\n')
+        (voc / 'ImageSets' / 'Main' /
+         f'{split}.txt').write_text('\n'.join(split_names) + '\n')
     return osp.join(str(devkit), '')

@@ -28,9 +28,21 @@ def load_config(path, cfg_options=None, work_dir=None):
 
 
 def use_gloo_without_cuda(cfg):
-    """NCCL needs GPUs; on CPU machines distributed runs use gloo."""
-    if not torch.cuda.is_available():
-        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    """NCCL needs GPUs; on CPU machines distributed runs use gloo, and DDP
+    wraps the model without ``device_ids`` (which are GPUs)."""
+    if torch.cuda.is_available():
+        return
+    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if cfg.get('launcher', 'none') != 'none':
+        # mmengine's default wrapper, less the GPU device_ids
+        cfg.setdefault(
+            'model_wrapper_cfg',
+            dict(
+                type='MMDistributedDataParallel',
+                broadcast_buffers=False,
+                find_unused_parameters=cfg.get('find_unused_parameters',
+                                               False)))
+        cfg.model_wrapper_cfg.setdefault('device_ids', None)
 
 
 def drop_missing_pretrained(cfg):
@@ -44,8 +56,7 @@ def drop_missing_pretrained(cfg):
     """
     backbone = cfg.model.get('backbone', {})
     init_cfg = backbone.get('init_cfg')
-    if not (isinstance(init_cfg, dict)
-            and init_cfg.get('type') == 'Pretrained'
+    if not (isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
             and '://' not in init_cfg['checkpoint']
             and not osp.isfile(init_cfg['checkpoint'])):
         return []

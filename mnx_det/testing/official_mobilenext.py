@@ -16,8 +16,8 @@ STAGES = [(2, 96, 1, 2), (6, 144, 1, 1), (6, 192, 3, 2), (6, 288, 3, 2),
 
 def _conv_bn(cin, cout, kernel, stride=1, groups=1, relu=False):
     layers = [
-        nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups,
-                  bias=False),
+        nn.Conv2d(
+            cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False),
         nn.BatchNorm2d(cout)
     ]
     return layers + [nn.ReLU6(inplace=True)] if relu else layers
@@ -74,8 +74,8 @@ class OfficialMobileNeXt(nn.Module):
                 c * width_mult, divisor)
             for j in range(n):
                 features.append(
-                    OfficialSandglass(inp, oup, s if j == 0 else 1, t,
-                                      n == 1 and s == 1, identity_div))
+                    OfficialSandglass(inp, oup, s if j == 0 else 1, t, n == 1
+                                      and s == 1, identity_div))
                 inp = oup
             self.stage_ends.append(len(features) - 1)
         self.features = nn.Sequential(*features)

@@ -30,7 +30,7 @@ from mmdet.utils import register_all_modules
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from mnx_det.analysis.complexity import (WIDTHS, count, imagenet_classifier)
+from mnx_det.analysis.complexity import WIDTHS, count, imagenet_classifier
 from mnx_det.analysis.timing import inference, measure, variants
 from mnx_det.models import MobileNeXt
 from mnx_det.testing import OfficialMobileNeXt
@@ -85,8 +85,10 @@ def bench_backbones(args):
         x = torch.rand(batch, 3, args.size, args.size, device=args.device)
         for kind in ('eager', 'BN fused', 'channels_last'):
             cases = {
-                name: inference(
-                    variants(m.to(args.device), (kind, ))[kind], x,
+                name:
+                inference(
+                    variants(m.to(args.device), (kind, ))[kind],
+                    x,
                     channels_last=kind == 'channels_last')
                 for name, m in backbones.items()
             }
@@ -99,8 +101,10 @@ def bench_backbones(args):
                                                  times['official'])
     x = torch.rand(args.batch, 3, args.size, args.size, device=args.device)
     results[f'training step, batch {args.batch}'] = measure(
-        {n: backbone_train_step(m, x)
-         for n, m in backbones.items()},
+        {
+            n: backbone_train_step(m, x)
+            for n, m in backbones.items()
+        },
         max(3, args.repeats // 3),
         warmup=1,
         device=args.device)
@@ -141,13 +145,16 @@ def det_samples(batch, size, with_gt=False, device='cpu'):
     samples = []
     for _ in range(batch):
         sample = DetDataSample(
-            metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
-                          scale_factor=(1., 1.), pad_shape=(size, size)))
+            metainfo=dict(
+                img_shape=(size, size),
+                ori_shape=(size, size),
+                scale_factor=(1., 1.),
+                pad_shape=(size, size)))
         if with_gt:
             sample.gt_instances = InstanceData(
-                bboxes=torch.tensor([[20., 30., 140., 200.],
-                                     [100., 90., 300., 310.]],
-                                    device=device),
+                bboxes=torch.tensor(
+                    [[20., 30., 140., 200.], [100., 90., 300., 310.]],
+                    device=device),
                 labels=torch.tensor([4, 11], device=device))
         samples.append(sample)
     return samples
@@ -164,12 +171,17 @@ def bench_detectors(args):
             fused = {f: variants(m, (kind, ))[kind] for f, m in models.items()}
             cl = kind == 'channels_last'
             results[f'no post-processing, {kind}, batch {batch}'] = measure(
-                {f: inference(m, x, cl) for f, m in fused.items()},
-                args.repeats, device=args.device)
+                {
+                    f: inference(m, x, cl)
+                    for f, m in fused.items()
+                },
+                args.repeats,
+                device=args.device)
             if with_nms:
                 results[f'with NMS, {kind}, batch {batch}'] = measure(
                     {
-                        f: inference(
+                        f:
+                        inference(
                             m, x, cl, data_samples=samples, mode='predict')
                         for f, m in fused.items()
                     },
@@ -189,8 +201,7 @@ def train_step(model, batch, device):
 
     def run():
         data = model.data_preprocessor(
-            dict(inputs=list(x.mul(255).byte()), data_samples=samples),
-            True)
+            dict(inputs=list(x.mul(255).byte()), data_samples=samples), True)
         loss, _ = model.parse_losses(model(**data, mode='loss'))
         optimizer.zero_grad()
         loss.backward()
@@ -204,8 +215,10 @@ def bench_training(args):
     for model in models.values():
         model.train()
     times = measure(
-        {f: train_step(m, args.batch, args.device)
-         for f, m in models.items()},
+        {
+            f: train_step(m, args.batch, args.device)
+            for f, m in models.items()
+        },
         max(3, args.repeats // 3),
         warmup=1,
         device=args.device)
@@ -225,7 +238,8 @@ def bench_training(args):
 def bench_identity_ratio(args):
     x = torch.rand(args.batch, 3, 224, 224, device=args.device)
     cases = {
-        div: inference(
+        div:
+        inference(
             MobileNeXt(identity_ratio=1 / div).to(args.device).eval(), x)
         for div in PAPER_ALPHA_TOP1
     }
@@ -249,15 +263,18 @@ def bench_widths(args, png):
             model = imagenet_classifier(family, width)
             madds[(family, width)] = count(model, (x.cpu(), ))[1]
             models[(family, width)] = model.to(args.device)
-    times = measure({k: inference(m, x)
-                     for k, m in models.items()},
+    times = measure({
+        k: inference(m, x)
+        for k, m in models.items()
+    },
                     args.repeats,
                     device=args.device)
     fig, ax = plt.subplots(figsize=(6, 4))
     for family in FAMILIES:
         keys = [(family, w) for w in WIDTHS]
         ax.plot([madds[k] / 1e6 for k in keys], [times[k] for k in keys],
-                'o-', label=family)
+                'o-',
+                label=family)
         for k in keys:
             ax.annotate(f'{k[1]}', (madds[k] / 1e6, times[k]), fontsize=7)
     ax.set_xlabel('MAdds (M), 224x224, 1000 classes')
@@ -287,7 +304,8 @@ def parse_args():
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--repeats', type=int, default=20)
     parser.add_argument(
-        '--quick', action='store_true',
+        '--quick',
+        action='store_true',
         help='tiny run to check the tool: 1 repeat, batch 2')
     parser.add_argument('--out-dir', default='benchmarks')
     args = parser.parse_args()

@@ -83,7 +83,9 @@ def parse_args():
     parser.add_argument('--batches', type=int, default=20)
     parser.add_argument('--steps', type=int, default=5)
     parser.add_argument(
-        '--toy', action='store_true', help='use the toy set even if VOC is '
+        '--toy',
+        action='store_true',
+        help='use the toy set even if VOC is '
         'there')
     parser.add_argument('--out-dir', default='benchmarks')
     return parser.parse_args()
@@ -106,8 +108,7 @@ def main():
         point_at_toy_set(cfg, make_toy_voc(tmp.name))
     rows = []
     for workers in args.workers:
-        print(f'timing the data loader with {workers} workers ...',
-              flush=True)
+        print(f'timing the data loader with {workers} workers ...', flush=True)
         per_batch, batch = time_loader(cfg.train_dataloader, workers,
                                        args.batches)
         rows.append((workers, per_batch))

@@ -1,9 +1,9 @@
 """Parameters and MAdds of a detector and its backbone, or (``--paper``)
 MobileNeXt vs MobileNetV2 beside the paper's tables.
 
-    python tools/analysis_tools/complexity.py configs/ssdlite_mobilenext_voc.py
+    python tools/analysis_tools/complexity.py CONFIG
     python tools/analysis_tools/complexity.py CONFIG --shape 300 300
-    python tools/analysis_tools/complexity.py --paper   # writes benchmarks/complexity.md
+    python tools/analysis_tools/complexity.py --paper  # writes benchmarks/
 """
 import argparse
 from pathlib import Path
@@ -77,19 +77,20 @@ def voc_table():
             counts = detector_complexity(model, (320, 320))
             params, madds = counts['detector']
             paper = PAPER_VOC[name] if classes == 20 else (None, None, None)
-            lines.append(
-                f'| {name} | {classes + 1} | {params:,} | '
-                f"{counts['backbone'][0]:,} | {fmt(madds, 'G')} | "
-                f'{fmt(paper[0], "M")} | {fmt(paper[1], "G")} | '
-                f'{paper[2] or "-"} |')
+            lines.append(f'| {name} | {classes + 1} | {params:,} | '
+                         f"{counts['backbone'][0]:,} | {fmt(madds, 'G')} | "
+                         f'{fmt(paper[0], "M")} | {fmt(paper[1], "G")} | '
+                         f'{paper[2] or "-"} |')
     return lines
 
 
 def config_table(config, shape):
     model, _ = build_detector(config)
     counts = detector_complexity(model, shape)
-    lines = [f'{config} at {shape[0]}x{shape[1]}:', '',
-             '| part | params | MAdds |', '|---|---|---|']
+    lines = [
+        f'{config} at {shape[0]}x{shape[1]}:', '', '| part | params | MAdds |',
+        '|---|---|---|'
+    ]
     for part, (params, madds) in counts.items():
         lines.append(f'| {part} | {params:,} | {fmt(madds, "G")} |')
     return lines
@@ -99,10 +100,15 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', nargs='?', help='detector config')
     parser.add_argument(
-        '--shape', type=int, nargs=2, default=None, metavar=('H', 'W'),
+        '--shape',
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=('H', 'W'),
         help='input size (default: the config\'s input_size, or 320)')
     parser.add_argument(
-        '--paper', action='store_true',
+        '--paper',
+        action='store_true',
         help='compare both families with the paper and write '
         'benchmarks/complexity.md')
     parser.add_argument('--out-dir', default='benchmarks')
@@ -120,8 +126,8 @@ def main():
             'input_size', 320), ) * 2
         print('\n'.join(config_table(args.config, shape)))
     if args.paper:
-        text = '\n'.join(['# Complexity vs the paper', ''] +
-                         imagenet_table() + voc_table() + ['', NOTES])
+        text = '\n'.join(['# Complexity vs the paper', ''] + imagenet_table() +
+                         voc_table() + ['', NOTES])
         print(text)
         out = Path(args.out_dir) / 'complexity.md'
         out.parent.mkdir(parents=True, exist_ok=True)

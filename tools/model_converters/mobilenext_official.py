@@ -21,7 +21,9 @@ def parse_args():
     parser.add_argument('src', help='official checkpoint (any of its forms)')
     parser.add_argument('dst', help='where to write the converted weights')
     parser.add_argument(
-        '--widen-factor', type=float, default=1.0,
+        '--widen-factor',
+        type=float,
+        default=1.0,
         help='width multiplier the checkpoint was trained with')
     parser.add_argument(
         '--ema', action='store_true', help='take the EMA weights')
@@ -34,9 +36,11 @@ def main():
     checkpoint = load_checkpoint_file(args.src, map_location='cpu')
     state_dict = convert_official(checkpoint, backbone, use_ema=args.ema)
     torch.save(
-        dict(state_dict=state_dict,
-             meta=dict(source=args.src, widen_factor=args.widen_factor,
-                       ema=args.ema)), args.dst)
+        dict(
+            state_dict=state_dict,
+            meta=dict(
+                source=args.src, widen_factor=args.widen_factor,
+                ema=args.ema)), args.dst)
     print(f'wrote {len(state_dict)} tensors for MobileNeXt(widen_factor='
           f'{args.widen_factor}) to {args.dst}')
 

@@ -29,8 +29,9 @@ def main():
     state_dict = convert_torchvision(
         load_checkpoint_file(args.src, map_location='cpu'), backbone)
     torch.save(
-        dict(state_dict=state_dict,
-             meta=dict(source=args.src, widen_factor=args.widen_factor)),
+        dict(
+            state_dict=state_dict,
+            meta=dict(source=args.src, widen_factor=args.widen_factor)),
         args.dst)
     print(f'wrote {len(state_dict)} tensors for MobileNetV2(widen_factor='
           f'{args.widen_factor}) to {args.dst}')

@@ -9,8 +9,7 @@ pixel_mean = [123, 117, 104]
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='Expand', mean=pixel_mean, to_rgb=True, ratio_range=(1, 4)),
+    dict(type='Expand', mean=pixel_mean, to_rgb=True, ratio_range=(1, 4)),
     dict(
         type='MinIoURandomCrop',
         min_ious=(0.1, 0.3, 0.5, 0.7, 0.9),
@@ -34,7 +33,6 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]
-
 
 voc07_trainval = dict(
     type=dataset_type,

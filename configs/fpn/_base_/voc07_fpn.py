@@ -2,7 +2,8 @@
 # VOC schedule (4 epochs over a 3x repeated set, lr x0.1 after epoch 3, 2
 # images per GPU on 8 GPUs) and the project's runtime, by epoch.
 _base_ = [
-    '../../_base_/datasets/voc07_1000x600.py', '../../_base_/default_runtime.py'
+    '../../_base_/datasets/voc07_1000x600.py',
+    '../../_base_/default_runtime.py'
 ]
 
 # MobileNeXt-1.0 stage outputs at strides 8, 16, 32 (channels 192, 384,
@@ -29,8 +30,7 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = [
     dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=500),
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
     dict(
         type='MultiStepLR',
         begin=0,

@@ -25,9 +25,7 @@ toy_bbox_head = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='Expand', mean=[123, 117, 104], to_rgb=True,
-        ratio_range=(1, 2)),
+    dict(type='Expand', mean=[123, 117, 104], to_rgb=True, ratio_range=(1, 2)),
     dict(
         type='MinIoURandomCrop',
         min_ious=(0.1, 0.3, 0.5, 0.7, 0.9),
@@ -81,6 +79,5 @@ param_scheduler = [
 auto_scale_lr = dict(base_batch_size=16)
 
 default_hooks = dict(
-    logger=dict(interval=20), checkpoint=dict(interval=100,
-                                              max_keep_ckpts=2))
+    logger=dict(interval=20), checkpoint=dict(interval=100, max_keep_ckpts=2))
 log_processor = dict(window_size=20)

@@ -85,9 +85,13 @@ class MobileNeXt(BaseModule):
         if init_cfg is None:
             # The official initialisation: N(0, sqrt(2 / (k * k * out))).
             init_cfg = [
-                dict(type='Kaiming', layer='Conv2d', mode='fan_out',
-                     distribution='normal'),
-                dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+                dict(
+                    type='Kaiming',
+                    layer='Conv2d',
+                    mode='fan_out',
+                    distribution='normal'),
+                dict(
+                    type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
             ]
         super().__init__(init_cfg)
         if not (isinstance(widen_factor, (int, float)) and widen_factor > 0):
@@ -110,8 +114,14 @@ class MobileNeXt(BaseModule):
         in_channels = make_divisible(self.stem_channels * widen_factor,
                                      divisor)
         self.conv1 = ConvModule(
-            3, in_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg, act_cfg=act_cfg)
+            3,
+            in_channels,
+            3,
+            stride=2,
+            padding=1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg)
         self.layers = []
         for i, ((t, _, n, s), out_channels) in enumerate(
                 zip(self.arch_settings, self.stage_channels(widen_factor))):
@@ -119,13 +129,16 @@ class MobileNeXt(BaseModule):
             for j in range(n):
                 blocks.append(
                     SandglassBlock(
-                        in_channels, out_channels,
+                        in_channels,
+                        out_channels,
                         stride=s if j == 0 else 1,
                         reduction_ratio=t,
                         keep_3x3=n == 1 and s == 1,
                         identity_ratio=identity_ratio,
-                        conv_cfg=conv_cfg, norm_cfg=norm_cfg,
-                        act_cfg=act_cfg, with_cp=with_cp))
+                        conv_cfg=conv_cfg,
+                        norm_cfg=norm_cfg,
+                        act_cfg=act_cfg,
+                        with_cp=with_cp))
                 in_channels = out_channels
             self.add_module(f'layer{i + 1}', nn.Sequential(*blocks))
             self.layers.append(f'layer{i + 1}')
@@ -158,18 +171,21 @@ class MobileNeXt(BaseModule):
         stride = self.conv1.conv.stride[0]
         for i, stage in enumerate(self.layers):
             for j, block in enumerate(getattr(self, stage)):
-                for location in sorted(self.taps.get((i, j), ()),
-                                       key=TAP_LOCATIONS.index):
+                for location in sorted(
+                        self.taps.get((i, j), ()), key=TAP_LOCATIONS.index):
                     info = block.feature_info(location)
                     self.feature_info.append(
-                        dict(name=f'{stage}.{j}.{location}',
-                             num_chs=info['num_chs'],
-                             reduction=stride * info['stride']))
+                        dict(
+                            name=f'{stage}.{j}.{location}',
+                            num_chs=info['num_chs'],
+                            reduction=stride * info['stride']))
                 stride *= block.stride
             if i in self.out_indices:
                 self.feature_info.append(
-                    dict(name=stage, num_chs=block.out_channels,
-                         reduction=stride))
+                    dict(
+                        name=stage,
+                        num_chs=block.out_channels,
+                        reduction=stride))
         self.out_channels = tuple(f['num_chs'] for f in self.feature_info)
 
     def _tap_block(self, name, block_name):
@@ -178,10 +194,9 @@ class MobileNeXt(BaseModule):
         except AttributeError:
             block = None
         if not isinstance(block, SandglassBlock) or block_name.count('.') != 1:
-            raise ValueError(
-                f'tap {name!r} does not name a block: expected '
-                f"'layer{{i}}.{{j}}.{{location}}' with i in 1..."
-                f'{len(self.layers)}, e.g. layer6.0.expansion')
+            raise ValueError(f'tap {name!r} does not name a block: expected '
+                             f"'layer{{i}}.{{j}}.{{location}}' with i in 1..."
+                             f'{len(self.layers)}, e.g. layer6.0.expansion')
         return block
 
     def forward(self, x):
@@ -195,8 +210,9 @@ class MobileNeXt(BaseModule):
                     continue
                 x, expansion = block.forward_with_expansion(x)
                 tapped = dict(expansion=expansion, bottleneck=x)
-                outs.extend(tapped[loc] for loc in sorted(
-                    locations, key=TAP_LOCATIONS.index))
+                outs.extend(
+                    tapped[loc]
+                    for loc in sorted(locations, key=TAP_LOCATIONS.index))
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)

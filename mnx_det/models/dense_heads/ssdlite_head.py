@@ -40,11 +40,12 @@ class SSDLiteHead(SSDHead):
         for i, (channels, num_priors) in enumerate(
                 zip(self.in_channels, self.num_base_priors)):
             self.cls_convs.append(
-                self._predictor(channels, num_priors * self.cls_out_channels,
-                                separable=i != last))
+                self._predictor(
+                    channels,
+                    num_priors * self.cls_out_channels,
+                    separable=i != last))
             self.reg_convs.append(
-                self._predictor(channels, num_priors * 4,
-                                separable=i != last))
+                self._predictor(channels, num_priors * 4, separable=i != last))
 
     def _predictor(self, channels, out_channels, separable):
         layers = [nn.Conv2d(channels, out_channels, 1)]
@@ -53,8 +54,14 @@ class SSDLiteHead(SSDHead):
                 # The official depthwise conv has a bias before its BN.
                 warnings.filterwarnings('ignore', 'Unnecessary conv bias')
                 depthwise = ConvModule(
-                    channels, channels, 3, padding=1, groups=channels,
-                    bias=True, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,
+                    channels,
+                    channels,
+                    3,
+                    padding=1,
+                    groups=channels,
+                    bias=True,
+                    conv_cfg=self.conv_cfg,
+                    norm_cfg=self.norm_cfg,
                     act_cfg=self.act_cfg)
             layers.insert(0, depthwise)
         return nn.Sequential(*layers)

@@ -103,14 +103,23 @@ class SandglassBlock(BaseModule):
 
         def depthwise(channels, stride, act):
             return ConvModule(
-                channels, channels, 3, stride, 1, groups=channels,
-                act_cfg=act_cfg if act else None, **layer_cfg)
+                channels,
+                channels,
+                3,
+                stride,
+                1,
+                groups=channels,
+                act_cfg=act_cfg if act else None,
+                **layer_cfg)
 
         self.dw_in = depthwise(in_channels, 1, True) if full else nn.Identity()
         self.reduce = ConvModule(
             in_channels, self.hidden_channels, 1, act_cfg=None, **layer_cfg)
         self.expand = ConvModule(
-            self.hidden_channels, out_channels, 1, act_cfg=act_cfg,
+            self.hidden_channels,
+            out_channels,
+            1,
+            act_cfg=act_cfg,
             **layer_cfg)
         self.dw_out = (
             depthwise(out_channels, stride, False)

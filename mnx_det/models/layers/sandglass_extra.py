@@ -39,8 +39,14 @@ class SandglassExtraBlock(BaseModule):
         super().__init__(init_cfg)
         cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
         self.dw = ConvModule(
-            in_channels, in_channels, 3, stride, 1, groups=in_channels,
-            act_cfg=act_cfg, **cfg)
+            in_channels,
+            in_channels,
+            3,
+            stride,
+            1,
+            groups=in_channels,
+            act_cfg=act_cfg,
+            **cfg)
         self.reduce = ConvModule(
             in_channels, mid_channels, 1, act_cfg=None, **cfg)
         self.expand = ConvModule(

@@ -33,8 +33,11 @@ class SSDLiteNeck(BaseModule):
                  mid_ratios,
                  extra_block=dict(type='SandglassExtraBlock'),
                  init_cfg=[
-                     dict(type='Kaiming', layer='Conv2d', mode='fan_out',
-                          distribution='normal'),
+                     dict(
+                         type='Kaiming',
+                         layer='Conv2d',
+                         mode='fan_out',
+                         distribution='normal'),
                      dict(type='Constant', val=1, layer='_BatchNorm')
                  ]):
         super().__init__(init_cfg)
@@ -50,8 +53,12 @@ class SSDLiteNeck(BaseModule):
         for out, ratio in zip(out_channels[self.num_passed:], mid_ratios):
             self.extra_layers.append(
                 MODELS.build(
-                    dict(extra_block, in_channels=channels, out_channels=out,
-                         mid_channels=int(channels * ratio), stride=2)))
+                    dict(
+                        extra_block,
+                        in_channels=channels,
+                        out_channels=out,
+                        mid_channels=int(channels * ratio),
+                        stride=2)))
             channels = out
 
     def forward(self, inputs):
