@@ -201,10 +201,16 @@ def test_identity_ratio():
 
 
 def test_identity_ratio_gradients():
-    block = SandglassBlock(24, 24, identity_ratio=1 / 3)
+    block = SandglassBlock(24, 24, identity_ratio=1 / 3).eval()
     x = torch.rand(1, 24, 6, 6, requires_grad=True)
-    block(x).sum().backward()
-    assert x.grad is not None and torch.isfinite(x.grad).all()
+    out = block(x)  # autograd path: concatenation
+    with torch.no_grad():
+        fast = block(x)  # inference path: in-place add on 8 channels
+    torch.testing.assert_close(out.detach(), fast, rtol=0, atol=0)
+    out.sum().backward()
+    # the 8 shortcut channels pass gradient straight through
+    assert block.identity_channels == 8
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
 
 
 @pytest.mark.parametrize('kwargs, value', [

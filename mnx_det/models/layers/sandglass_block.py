@@ -145,11 +145,16 @@ class SandglassBlock(BaseModule):
                          f'expected one of {TAP_LOCATIONS}')
 
     def _add_identity(self, out, identity):
-        if self.identity_channels == self.out_channels:
-            return out + identity
-        # Concatenate instead of writing into ``out``: an in-place add on a
-        # slice would modify a tensor autograd still needs.
         k = self.identity_channels
+        if k == self.out_channels:
+            return out + identity
+        if not torch.is_grad_enabled():
+            # No autograd graph: add into the fresh output in place, reading
+            # and writing only the k channels (the point of alpha < 1).
+            out[:, :k] += identity[:, :k]
+            return out
+        # With autograd, concatenate: an in-place add on a slice would
+        # modify a tensor autograd may still need.
         return torch.cat([out[:, :k] + identity[:, :k], out[:, k:]], dim=1)
 
     def _forward(self, x):
