@@ -14,6 +14,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mnx_det.compat import AnnotationError
+from mnx_det.engine import drop_missing_pretrained, load_config
 
 PYTHON = sys.executable
 # A few fast iterations: batch 4, validation and checkpoints as asked.
@@ -192,3 +193,19 @@ def test_dist_train_two_processes_gloo(small_toy_voc, tmp_path):
     assert len(list(work_dir.glob('2*'))) == 1
     assert sorted(p.name for p in work_dir.glob('*.pth')) == ['iter_4.pth']
     assert len([s for s in scalars(work_dir) if 'pascal_voc/mAP' in s]) == 1
+
+
+def test_missing_imagenet_weights_train_from_scratch():
+    cfg = load_config(str(ROOT / 'configs/ssdlite_mobilenext_voc.py'))
+    (message, ) = drop_missing_pretrained(cfg)
+    assert 'checkpoints/mobilenext_1.0_imagenet.pth not found' in message
+    assert 'FROM SCRATCH' in message
+    assert cfg.model.backbone.init_cfg is None
+    # frozen stages only make sense for loaded weights: they are released
+    cfg = load_config(
+        str(ROOT / 'configs/fpn/retinanet_mobilenext_fpn_voc07.py'))
+    (message, ) = drop_missing_pretrained(cfg)
+    assert 'no frozen stages' in message
+    assert cfg.model.backbone.frozen_stages == -1
+    assert cfg.model.backbone.norm_eval is False
+    assert cfg.work_dir == 'work_dirs/retinanet_mobilenext_fpn_voc07'

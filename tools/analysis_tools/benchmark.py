@@ -58,6 +58,11 @@ def mmcv_ops_available(device):
         return False
 
 
+def repeats_for(args, batch):
+    """Batch-1 runs are short and noisy: five times the rounds."""
+    return args.repeats * 5 if batch == 1 else args.repeats
+
+
 def ratio_rows(results, title):
     """Markdown rows: a, b and a / b for every setting in ``results``."""
     lines = [
@@ -94,7 +99,8 @@ def bench_backbones(args):
             }
             if kind == 'eager':
                 cases['official'] = inference(official, x)
-            times = measure(cases, args.repeats, device=args.device)
+            times = measure(
+                cases, repeats_for(args, batch), device=args.device)
             results[f'{kind}, batch {batch}'] = times
             if kind == 'eager':
                 vs_official[f'batch {batch}'] = (times['MobileNeXt'],
@@ -175,7 +181,7 @@ def bench_detectors(args):
                     f: inference(m, x, cl)
                     for f, m in fused.items()
                 },
-                args.repeats,
+                repeats_for(args, batch),
                 device=args.device)
             if with_nms:
                 results[f'with NMS, {kind}, batch {batch}'] = measure(
@@ -185,7 +191,7 @@ def bench_detectors(args):
                             m, x, cl, data_samples=samples, mode='predict')
                         for f, m in fused.items()
                     },
-                    args.repeats,
+                    repeats_for(args, batch),
                     device=args.device)
     lines = ratio_rows(results, 'SSDLite320 detector')
     if not with_nms:
@@ -325,8 +331,9 @@ def main():
     text = [
         f'# MobileNeXt vs MobileNetV2: speed on {device_name(args.device)}',
         '', f'torch {torch.__version__}; medians of {args.repeats} '
-        'interleaved runs; ratio = MobileNeXt / MobileNetV2 (< 1: MobileNeXt '
-        'is faster). Regenerate with `make benchmarks`.'
+        'interleaved runs (5x as many at batch 1); ratio = MobileNeXt / '
+        'MobileNetV2 (< 1: MobileNeXt is faster). Regenerate with '
+        '`make benchmarks`.'
     ]
     sections = [('Backbones', bench_backbones), ('Detectors', bench_detectors),
                 ('Training', bench_training),
