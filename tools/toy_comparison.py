@@ -76,7 +76,7 @@ def latency_ms(model, size, repeats=20):
     return statistics.median(times)
 
 
-def predict(runner, cfg, num_images):
+def predict(runner, num_images):
     """Predictions of the first test images, with their ground truth."""
     dataset = runner.val_dataloader.dataset
     model = runner.model.eval()
@@ -140,10 +140,10 @@ def detections_figure(predictions, classes, path, score_thr=0.3):
     plt.close(fig)
 
 
-def training_curves(work_dirs, path):
+def training_curves(log_dirs, path):
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, work_dir in work_dirs.items():
-        (scalars, ) = Path(work_dir).glob('*/vis_data/scalars.json')
+    for name, log_dir in log_dirs.items():
+        scalars = Path(log_dir) / 'vis_data' / 'scalars.json'
         rows = [json.loads(line) for line in scalars.read_text().splitlines()]
         rows = [r for r in rows if 'loss' in r]
         ax.plot([r['iter'] for r in rows], [r['loss'] for r in rows],
@@ -187,11 +187,12 @@ def main():
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f'generating the toy VOC set in {args.data} ...', flush=True)
     data_root = make_toy_voc(args.data)
-    rows, predictions, work_dirs = {}, {}, {}
+    rows, predictions, log_dirs = {}, {}, {}
     for name, config in DETECTORS.items():
-        work_dirs[name] = out_dir / Path(config).stem
         runner, cfg, metrics = train_and_evaluate(name, config, data_root,
-                                                  work_dirs[name], args.seed)
+                                                  out_dir / Path(config).stem,
+                                                  args.seed)
+        log_dirs[name] = runner.log_dir
         size = cfg.input_size
         model = runner.model.eval()
         params, madds = complexity(model, size)
@@ -200,14 +201,14 @@ def main():
             params=params,
             madds=madds,
             latency=latency_ms(model, size))
-        predictions[name] = predict(runner, cfg, args.images)
+        predictions[name] = predict(runner, args.images)
         classes = runner.val_dataloader.dataset.metainfo['classes']
     table = comparison_table(rows, size)
     (out_dir / 'comparison.md'
      ).write_text('# SSDLite on the toy VOC set, trained from scratch\n\n' +
                   table)
     detections_figure(predictions, classes, out_dir / 'detections.png')
-    training_curves(work_dirs, out_dir / 'training_curves.png')
+    training_curves(log_dirs, out_dir / 'training_curves.png')
     print('\n' + table)
     print(f'written to {out_dir}/: comparison.md, detections.png, '
           f'training_curves.png ({time.time() - start:.0f} s in all)')
