@@ -19,10 +19,10 @@ from pathlib import Path
 import cv2
 import matplotlib
 import torch
-from mmengine.analysis import get_model_complexity_info
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mnx_det.analysis.complexity import count
 from mnx_det.datasets import make_toy_voc
 
 matplotlib.use('Agg')
@@ -56,12 +56,6 @@ def train_and_evaluate(name, config, data_root, work_dir, seed):
     print(f'=== {name}: evaluating ===', flush=True)
     metrics = runner.val()
     return runner, cfg, metrics
-
-
-def complexity(model, size):
-    info = get_model_complexity_info(
-        model, input_shape=(3, size, size), show_table=False, show_arch=False)
-    return info['params'], info['flops']
 
 
 def latency_ms(model, size, repeats=20):
@@ -195,7 +189,7 @@ def main():
         log_dirs[name] = runner.log_dir
         size = cfg.input_size
         model = runner.model.eval()
-        params, madds = complexity(model, size)
+        params, madds = count(model, (torch.rand(1, 3, size, size), ))
         rows[name] = dict(
             mAP=metrics['pascal_voc/mAP'],
             params=params,
