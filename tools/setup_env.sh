@@ -68,7 +68,7 @@ EOF
     src="$work/mmcv-$MMCV_VERSION"
     # PyTorch >= 2.13 headers need C++20; mmcv forces C++17.
     sed -i "s/-std=c++17/-std=c++20/g" "$src/setup.py"
-    log "building mmcv $MMCV_VERSION with CPU ops (about 30 minutes on 2 cores)"
+    log "building mmcv $MMCV_VERSION with CPU ops (12-30 minutes on 2 cores)"
     (cd "$src" && MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
         "$PY" -m pip wheel --no-build-isolation --no-deps -w "$work/dist" .)
     mkdir -p "$WHEEL_DIR"
