@@ -34,8 +34,9 @@ NOTES = """Notes on the differences:
 - SSDLite320: the paper's 4.3M parameters and 0.8B MAdds are COCO figures
   (81 classes): SSDLite-MobileNetV2 has 4.32M there, SSDLite-MobileNeXt
   4.56M (its 576-channel first level makes the head bigger), so the
-  paper's 4.3M for MobileNeXt is the MobileNetV2 figure repeated. With
-  VOC's 21 classes the detectors have 3.48M and 3.43M.
+  paper's 4.3M matches the MobileNetV2 detector only; their MAdds are
+  0.75G and 0.84G. With VOC's 21 classes the detectors have 3.48M and
+  3.43M parameters.
 """
 
 
