@@ -110,9 +110,8 @@ class MobileNeXt(BaseModule):
         self.norm_eval = norm_eval
         self.with_cp = with_cp
 
-        divisor = 4 if widen_factor == 0.1 else 8
         in_channels = make_divisible(self.stem_channels * widen_factor,
-                                     divisor)
+                                     self._divisor(widen_factor))
         self.conv1 = ConvModule(
             3,
             in_channels,
@@ -144,12 +143,16 @@ class MobileNeXt(BaseModule):
             self.layers.append(f'layer{i + 1}')
         self._parse_taps(taps)
 
+    @staticmethod
+    def _divisor(widen_factor):
+        # The official code rounds to multiples of 4 at width 0.1 only.
+        return 4 if widen_factor == 0.1 else 8
+
     @classmethod
     def stage_channels(cls, widen_factor=1.0):
         """Output channels of the eight stages for a width multiplier."""
-        divisor = 4 if widen_factor == 0.1 else 8
         channels = [
-            make_divisible(c * widen_factor, divisor)
+            make_divisible(c * widen_factor, cls._divisor(widen_factor))
             for _, c, _, _ in cls.arch_settings
         ]
         if widen_factor < 1.0:
