@@ -161,21 +161,25 @@ class MobileNeXt(BaseModule):
 
     def _parse_taps(self, taps):
         """Resolve tap names and describe every output of ``forward``."""
-        self.taps = {}  # (stage, block) -> locations tapped there
+        tapped = {}  # (stage, block) -> locations tapped there
         for name in taps:
             block_name, _, location = name.rpartition('.')
             block = self._tap_block(name, block_name)
             block.feature_info(location)  # validates the location
             stage, index = block_name.split('.')
             key = (self.layers.index(stage), int(index))
-            self.taps.setdefault(key, []).append(location)
+            tapped.setdefault(key, []).append(location)
+        # Locations in network order, sorted once for forward() too.
+        self.taps = {
+            key: tuple(sorted(locations, key=TAP_LOCATIONS.index))
+            for key, locations in tapped.items()
+        }
 
         self.feature_info = []
         stride = self.conv1.conv.stride[0]
         for i, stage in enumerate(self.layers):
             for j, block in enumerate(getattr(self, stage)):
-                for location in sorted(
-                        self.taps.get((i, j), ()), key=TAP_LOCATIONS.index):
+                for location in self.taps.get((i, j), ()):
                     info = block.feature_info(location)
                     self.feature_info.append(
                         dict(
@@ -213,9 +217,7 @@ class MobileNeXt(BaseModule):
                     continue
                 x, expansion = block.forward_with_expansion(x)
                 tapped = dict(expansion=expansion, bottleneck=x)
-                outs.extend(
-                    tapped[loc]
-                    for loc in sorted(locations, key=TAP_LOCATIONS.index))
+                outs.extend(tapped[location] for location in locations)
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)
