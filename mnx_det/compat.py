@@ -43,6 +43,7 @@ Python 3.11), and OpenCV stays on 4.x and setuptools below 82 (see
 """
 import argparse
 import collections
+import functools
 import os.path as osp
 import pickle
 import xml.etree.ElementTree as ET
@@ -128,11 +129,27 @@ def history_from_plain(value):
     return value
 
 
-def _patch_message_hub():
-    if getattr(MessageHub, '_mnx_det_plain_state', False):
-        return
-    state_dict, load_state_dict = (MessageHub.state_dict,
-                                   MessageHub.load_state_dict)
+def patch(owner, name):
+    """Decorator: replace ``owner.name`` by ``wrapper(original)``, once.
+
+    The wrapper gets the original's name and docstring; patching again
+    (e.g. on a module reload) leaves the first patch in place.
+    """
+
+    def decorate(make_wrapper):
+        original = getattr(owner, name)
+        if getattr(original, '_mnx_det_patch', False):
+            return original
+        wrapper = functools.wraps(original)(make_wrapper(original))
+        wrapper._mnx_det_patch = True
+        setattr(owner, name, wrapper)
+        return wrapper
+
+    return decorate
+
+
+@patch(MessageHub, 'state_dict')
+def _plain_state_dict(state_dict):
 
     def plain_state_dict(self):
         state = state_dict(self)
@@ -142,6 +159,12 @@ def _patch_message_hub():
         state['runtime_info'] = to_plain(state['runtime_info'])
         return state
 
+    return plain_state_dict
+
+
+@patch(MessageHub, 'load_state_dict')
+def _load_plain_state_dict(load_state_dict):
+
     def load_plain_state_dict(self, state):
         if isinstance(state, dict):
             state = dict(state)
@@ -150,17 +173,11 @@ def _patch_message_hub():
                 for key, value in state['log_scalars'].items())
         return load_state_dict(self, state)
 
-    plain_state_dict.__doc__ = state_dict.__doc__
-    load_plain_state_dict.__doc__ = load_state_dict.__doc__
-    MessageHub.state_dict = plain_state_dict
-    MessageHub.load_state_dict = load_plain_state_dict
-    MessageHub._mnx_det_plain_state = True
+    return load_plain_state_dict
 
 
-def _patch_voc_metric():
-    if getattr(VOCMetric, '_mnx_det_class_names', False):
-        return
-    compute_metrics = VOCMetric.compute_metrics
+@patch(VOCMetric, 'compute_metrics')
+def _compute_metrics_with_class_names(compute_metrics):
     voc_classes = tuple(VOCDataset.METAINFO['classes'])
 
     def compute_metrics_with_class_names(self, results):
@@ -177,19 +194,15 @@ def _patch_voc_metric():
         finally:
             self.dataset_meta = meta
 
-    compute_metrics_with_class_names.__doc__ = compute_metrics.__doc__
-    VOCMetric.compute_metrics = compute_metrics_with_class_names
-    VOCMetric._mnx_det_class_names = True
+    return compute_metrics_with_class_names
 
 
 class AnnotationError(ValueError):
     """An annotation file cannot be read; the message names the file."""
 
 
-def _patch_xml_dataset():
-    if getattr(XMLDataset, '_mnx_det_named_errors', False):
-        return
-    parse_data_info = XMLDataset.parse_data_info
+@patch(XMLDataset, 'parse_data_info')
+def _parse_data_info_naming_file(parse_data_info):
 
     def parse_data_info_naming_file(self, img_info):
         try:
@@ -199,15 +212,11 @@ def _patch_xml_dataset():
                 f"malformed annotation file {img_info['xml_path']}: "
                 f'{type(exc).__name__}: {exc}') from exc
 
-    parse_data_info_naming_file.__doc__ = parse_data_info.__doc__
-    XMLDataset.parse_data_info = parse_data_info_naming_file
-    XMLDataset._mnx_det_named_errors = True
+    return parse_data_info_naming_file
 
 
-def _patch_cpu_distributed():
-    if getattr(dist_utils, '_mnx_det_cpu_gloo', False):
-        return
-    init_dist_pytorch = dist_utils._init_dist_pytorch
+@patch(dist_utils, '_init_dist_pytorch')
+def _init_dist_pytorch_on_cpu(init_dist_pytorch):
 
     def init_dist_pytorch_on_cpu(backend='nccl',
                                  init_backend='torch',
@@ -217,14 +226,9 @@ def _patch_cpu_distributed():
                 backend, init_backend=init_backend, **kwargs)
         torch.distributed.init_process_group(backend=backend, **kwargs)
 
-    dist_utils._init_dist_pytorch = init_dist_pytorch_on_cpu
-    dist_utils._mnx_det_cpu_gloo = True
+    return init_dist_pytorch_on_cpu
 
 
-_patch_message_hub()
-_patch_voc_metric()
-_patch_xml_dataset()
-_patch_cpu_distributed()
 if not hasattr(SSDHead, 'loss_cls'):
     SSDHead.loss_cls = None
 CheckpointLoader.register_scheme(
