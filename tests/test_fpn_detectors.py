@@ -11,6 +11,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
+from mnx_det.engine import set_data_root
 from mnx_det.models import MobileNeXt
 
 DETECTORS = ('retinanet', 'fcos', 'faster-rcnn')
@@ -26,11 +27,7 @@ def voc07_config(detector):
 def toy_config(detector, data_root):
     cfg = Config.fromfile(
         str(ROOT / f'configs/toy/{detector}_mobilenext_fpn_toy.py'))
-    cfg.merge_from_dict({
-        'train_dataloader.dataset.data_root': data_root,
-        'val_dataloader.dataset.data_root': data_root,
-        'test_dataloader.dataset.data_root': data_root,
-    })
+    set_data_root(cfg, data_root)
     return cfg
 
 

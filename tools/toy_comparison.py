@@ -24,6 +24,7 @@ from mmengine.runner import Runner
 
 from mnx_det.analysis.complexity import count
 from mnx_det.datasets import make_toy_voc
+from mnx_det.engine import set_data_root
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -41,11 +42,7 @@ SCALE = 3  # draw on enlarged images so that labels stay readable
 def train_and_evaluate(name, config, data_root, work_dir, seed):
     print(f'\n=== {name}: training ({config}) ===', flush=True)
     cfg = Config.fromfile(str(ROOT / config))
-    cfg.merge_from_dict({
-        'train_dataloader.dataset.datasets.0.data_root': data_root,
-        'val_dataloader.dataset.data_root': data_root,
-        'test_dataloader.dataset.data_root': data_root,
-    })
+    set_data_root(cfg, data_root)
     cfg.work_dir = str(work_dir)
     cfg.randomness = dict(seed=seed)
     # The visualizer is a named singleton: one per run, or the second run

@@ -1,7 +1,7 @@
 from .cli import (check_datasets, drop_missing_pretrained, load_config,
-                  use_gloo_without_cuda)
+                  set_data_root, use_gloo_without_cuda)
 
 __all__ = [
     'check_datasets', 'drop_missing_pretrained', 'load_config',
-    'use_gloo_without_cuda'
+    'set_data_root', 'use_gloo_without_cuda'
 ]

@@ -1,11 +1,11 @@
-"""What tools/train.py and tools/test.py share: config loading and checks
-that turn mistakes into clear messages before the Runner starts."""
+"""What the tools share: config loading, pointing a config at a dataset,
+and checks that turn mistakes into clear messages before the Runner starts."""
 import os.path as osp
 
 import torch
 from mmengine.config import Config
 
-from ..datasets import check_voc_dataset
+from ..datasets import check_voc_dataset, leaf_datasets
 
 
 def load_config(path, cfg_options=None, work_dir=None):
@@ -70,9 +70,22 @@ def drop_missing_pretrained(cfg):
     return [message + '.']
 
 
-def check_datasets(cfg, loaders):
-    """Check the VOC paths of the named dataloaders (e.g. 'train')."""
+def _loader_datasets(cfg, loaders):
+    """The dataset configs of the named dataloaders (e.g. 'train')."""
     for name in loaders:
         loader = cfg.get(f'{name}_dataloader')
         if loader:
-            check_voc_dataset(loader['dataset'])
+            yield loader['dataset']
+
+
+def check_datasets(cfg, loaders):
+    """Check the VOC paths of the named dataloaders (e.g. 'train')."""
+    for dataset in _loader_datasets(cfg, loaders):
+        check_voc_dataset(dataset)
+
+
+def set_data_root(cfg, data_root, loaders=('train', 'val', 'test')):
+    """Point every dataset of the named dataloaders at ``data_root``."""
+    for dataset in _loader_datasets(cfg, loaders):
+        for leaf in leaf_datasets(dataset):
+            leaf['data_root'] = data_root
