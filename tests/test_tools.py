@@ -14,7 +14,6 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mnx_det.compat import AnnotationError
-from mnx_det.engine import drop_missing_pretrained, load_config
 
 PYTHON = sys.executable
 # A few fast iterations: batch 4, validation and checkpoints as asked.
@@ -168,44 +167,83 @@ def test_malformed_xml_is_named(small_toy_voc, tmp_path):
         toy_dataset(root)
 
 
-def test_dist_train_two_processes_gloo(small_toy_voc, tmp_path):
+def schedule_line(result):
+    """The 'schedule: ...' line tools/train.py logs."""
+    (line, ) = [
+        line.split('schedule: ', 1)[1]
+        for line in (result.stdout + result.stderr).splitlines()
+        if 'schedule: ' in line
+    ]
+    return line
+
+
+def test_two_processes_share_the_one_process_recipe(small_toy_voc, tmp_path):
+    """Same images and lr per image on 1 and 2 processes; 2 processes run
+    half the iterations; resuming with another count is refused."""
+    options = fast_options(
+        small_toy_voc, **{
+            'train_dataloader.batch_size': 2,
+            'train_cfg.max_iters': 8,
+            'train_cfg.val_interval': 8,
+            'default_hooks.checkpoint.interval': 8
+        })
+    single = run_tool(
+        ['tools/train.py', TOY_CONFIG, '--work-dir', tmp_path / 'single'] +
+        options)
+    assert single.returncode == 0, single.stderr[-3000:]
+
     work_dir = tmp_path / 'dist'
     env = dict(os.environ, PORT='29571', OMP_NUM_THREADS='1')
-    result = subprocess.run(
+    dist = subprocess.run(
         [
             'bash', 'tools/dist_train.sh',
             str(TOY_CONFIG), '2', '--work-dir',
             str(work_dir)
-        ] + fast_options(
-            small_toy_voc, **{
-                'train_dataloader.batch_size': 2,
-                'train_cfg.max_iters': 4,
-                'train_cfg.val_interval': 4,
-                'default_hooks.checkpoint.interval': 4
-            }),
+        ] + options,
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert 'Distributed launcher: pytorch' in result.stdout + result.stderr
+    assert dist.returncode == 0, dist.stderr[-3000:]
+    assert 'Distributed launcher: pytorch' in dist.stdout + dist.stderr
+
+    assert schedule_line(single).startswith(
+        '1 process x 2 images: 8 iterations (16 images), lr 0.05 '
+        '(0.025 per image)')
+    assert schedule_line(dist).startswith(
+        '2 processes x 2 images: 4 iterations (16 images), lr 0.1 '
+        '(0.025 per image)')
+    trained = [
+        max(s['iter'] for s in scalars(d) if 'loss' in s)
+        for d in (tmp_path / 'single', work_dir)
+    ]
+    assert trained == [8, 4]
     # rank 0 alone writes: one run folder, one checkpoint, one metric
     assert len(list(work_dir.glob('2*'))) == 1
     assert sorted(p.name for p in work_dir.glob('*.pth')) == ['iter_4.pth']
     assert len([s for s in scalars(work_dir) if 'pascal_voc/mAP' in s]) == 1
 
+    resumed = run_tool(
+        ['tools/train.py', TOY_CONFIG, '--work-dir', work_dir, '--resume'] +
+        options)
+    assert resumed.returncode != 0
+    assert ('cannot resume: the checkpoint was trained with 2 processes and '
+            'this run has 1') in resumed.stderr
 
-def test_missing_imagenet_weights_train_from_scratch():
-    cfg = load_config(str(ROOT / 'configs/ssdlite_mobilenext_voc.py'))
-    (message, ) = drop_missing_pretrained(cfg)
-    assert 'checkpoints/mobilenext_1.0_imagenet.pth not found' in message
-    assert 'FROM SCRATCH' in message
-    assert cfg.model.backbone.init_cfg is None
-    # frozen stages only make sense for loaded weights: they are released
-    cfg = load_config(
-        str(ROOT / 'configs/fpn/retinanet_mobilenext_fpn_voc07.py'))
-    (message, ) = drop_missing_pretrained(cfg)
-    assert 'no frozen stages' in message
-    assert cfg.model.backbone.frozen_stages == -1
-    assert cfg.model.backbone.norm_eval is False
-    assert cfg.work_dir == 'work_dirs/retinanet_mobilenext_fpn_voc07'
+
+def test_paper_config_without_imagenet_weights_stops(small_toy_voc, tmp_path):
+    work_dir = tmp_path / 'run'
+    result = run_tool([
+        'tools/train.py', ROOT /
+        'configs/ssdlite_mobilenext_voc.py', '--work-dir', work_dir
+    ] + fast_options(small_toy_voc))
+    assert result.returncode != 0
+    assert ('error: ImageNet weights checkpoints/mobilenext_1.0_imagenet.pth '
+            'not found') in result.stderr
+    assert ('.venv/bin/python tools/model_converters/mobilenext_official.py '
+            'model_best.pth.tar checkpoints/mobilenext_1.0_imagenet.pth'
+            ) in result.stderr
+    assert ('or train from scratch on purpose: --cfg-options '
+            'model.backbone.init_cfg=None') in result.stderr
+    assert 'Iter(train)' not in result.stdout + result.stderr
+    assert not work_dir.exists() or not list(work_dir.rglob('*.pth'))

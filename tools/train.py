@@ -10,8 +10,10 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mnx_det.datasets import DatasetNotFoundError
-from mnx_det.engine import (check_datasets, drop_missing_pretrained,
-                            load_config, use_gloo_without_cuda)
+from mnx_det.engine import (PretrainedNotFoundError, ScheduleScalingError,
+                            check_datasets, check_pretrained,
+                            launcher_world_size, load_config, scale_schedule,
+                            use_gloo_without_cuda)
 
 
 def parse_args():
@@ -23,7 +25,8 @@ def parse_args():
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
-        help='scale the lr with the total batch size (see auto_scale_lr)')
+        help='mmdet\'s linear lr scaling by the total batch (auto_scale_lr) '
+        'instead of the official per-process schedule scaling')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -53,6 +56,8 @@ def apply_args(cfg, args):
         cfg.optim_wrapper.loss_scale = 'dynamic'
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
+        if cfg.get('schedule_scaling'):
+            cfg.schedule_scaling.enable = False
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
@@ -65,14 +70,19 @@ def main():
     apply_args(cfg, args)
     use_gloo_without_cuda(cfg)
     try:
+        check_pretrained(cfg)
         check_datasets(cfg, ('train', 'val'))
-    except DatasetNotFoundError as exc:
+        schedule = scale_schedule(cfg, launcher_world_size(args.launcher))
+    except (DatasetNotFoundError, PretrainedNotFoundError,
+            ScheduleScalingError) as exc:
         sys.exit(f'error: {exc}')
-    warnings = drop_missing_pretrained(cfg)
     runner = Runner.from_cfg(cfg)
-    for message in warnings:
-        runner.logger.warning(message)
-    runner.train()
+    if schedule:
+        runner.logger.info(f'schedule: {schedule}')
+    try:
+        runner.train()
+    except ScheduleScalingError as exc:
+        sys.exit(f'error: {exc}')
 
 
 if __name__ == '__main__':

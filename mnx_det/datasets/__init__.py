@@ -1,7 +1,8 @@
 from .checks import DatasetNotFoundError, check_voc_dataset, leaf_datasets
 from .toy_voc import TOY_CLASSES, make_toy_voc
+from .transforms import SSDRandomCrop
 
 __all__ = [
-    'DatasetNotFoundError', 'TOY_CLASSES', 'check_voc_dataset',
-    'leaf_datasets', 'make_toy_voc'
+    'DatasetNotFoundError', 'SSDRandomCrop', 'TOY_CLASSES',
+    'check_voc_dataset', 'leaf_datasets', 'make_toy_voc'
 ]

@@ -45,29 +45,51 @@ def use_gloo_without_cuda(cfg):
         cfg.model_wrapper_cfg.setdefault('device_ids', None)
 
 
-def drop_missing_pretrained(cfg):
-    """Train from scratch when a ``Pretrained`` backbone file is absent.
+# How each backbone's ImageNet weights are made (README, "Reproducing").
+PRETRAINED_CONVERTERS = {
+    'MobileNeXt':
+    'tools/model_converters/mobilenext_official.py '
+    'model_best.pth.tar',
+    'MobileNetV2':
+    'tools/model_converters/torchvision_mobilenet_v2.py '
+    'mobilenet_v2-b0353104.pth',
+}
 
-    Frozen stages and frozen norms only make sense for loaded weights, so
-    they are released too.
 
-    Returns:
-        list[str]: What was changed, for the log.
+class PretrainedNotFoundError(FileNotFoundError):
+    """A config's ImageNet weights file does not exist."""
+
+
+def check_pretrained(cfg):
+    """Stop before training when the backbone's ``Pretrained`` file is absent.
+
+    The paper's detectors start from ImageNet weights; silently training
+    from scratch would cost a long run and much of the mAP. The error says
+    how to make the file, and how to train from scratch on purpose.
+
+    Raises:
+        PretrainedNotFoundError: naming the file and both ways forward.
     """
     backbone = cfg.model.get('backbone', {})
     init_cfg = backbone.get('init_cfg')
     if not (isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
             and '://' not in init_cfg['checkpoint']
             and not osp.isfile(init_cfg['checkpoint'])):
-        return []
-    backbone['init_cfg'] = None
-    message = (f"ImageNet weights {init_cfg['checkpoint']} not found: the "
-               f"{backbone['type']} backbone trains FROM SCRATCH (the paper "
-               'starts from ImageNet weights; see tools/model_converters/)')
+        return
+    path = init_cfg['checkpoint']
+    convert = PRETRAINED_CONVERTERS.get(backbone['type'])
+    scratch = 'model.backbone.init_cfg=None'
     if backbone.get('frozen_stages', -1) >= 0 or backbone.get('norm_eval'):
-        backbone['frozen_stages'], backbone['norm_eval'] = -1, False
-        message += ', with no frozen stages and trainable norms'
-    return [message + '.']
+        # frozen random weights would never learn
+        scratch += (' model.backbone.frozen_stages=-1 '
+                    'model.backbone.norm_eval=False')
+    how = (f'  make it: .venv/bin/python {convert} {path}\n'
+           if convert else '')
+    raise PretrainedNotFoundError(
+        f'ImageNet weights {path} not found (model.backbone.init_cfg); the '
+        f'{backbone["type"]} backbone of this config starts from them.\n'
+        f'{how}  or train from scratch on purpose: '
+        f'--cfg-options {scratch}')
 
 
 def _loader_datasets(cfg, loaders):

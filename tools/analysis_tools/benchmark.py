@@ -10,8 +10,11 @@ reported as medians with the MobileNeXt / MobileNetV2 ratio:
    step at batch N;
 2. the SSDLite320 detectors: forward without and with post-processing;
 3. training throughput of a full SSDLite step (images/s);
-4. the identity tensor multiplier sweep (alpha 1 to 1/6);
-5. latency vs MAdds of the ImageNet networks at every width (PNG chart).
+4. the SSDLite loss path: targets, hard negative mining, loss and backward,
+   mmdet's per-image loop vs the batched loss, at batch 8 and 32, and a
+   whole SSDLite-MobileNeXt training step at batch 32 with each;
+5. the identity tensor multiplier sweep (alpha 1 to 1/6);
+6. latency vs MAdds of the ImageNet networks at every width (PNG chart).
 
 Writes ``benchmarks/benchmark_<device>.md`` and
 ``benchmarks/latency_vs_madds_<device>.png``.
@@ -241,6 +244,110 @@ def bench_training(args):
     return lines
 
 
+def random_gt(batch, size, gen, device):
+    """1 to 5 objects per image, VOC-like sizes."""
+    gts = []
+    for _ in range(batch):
+        count = int(torch.randint(1, 6, (1, ), generator=gen))
+        corners = torch.rand(count, 2, 2, generator=gen) * size
+        boxes = torch.cat(
+            [corners.min(1).values,
+             corners.max(1).values + size / 20], 1)
+        gts.append(
+            InstanceData(
+                bboxes=boxes.clamp(max=size).to(device),
+                labels=torch.randint(0, 20, (count, ),
+                                     generator=gen).to(device)))
+    return gts
+
+
+def loss_step(head, batch, batched, device):
+    """Loss + backward of the head on random outputs and ground truths."""
+    gen = torch.Generator().manual_seed(batch)
+    sides = (20, 10, 5, 3, 2, 1)
+    cls_scores = [
+        torch.randn(batch, n * head.cls_out_channels, s, s,
+                    device=device).requires_grad_()
+        for n, s in zip(head.num_base_priors, sides)
+    ]
+    bbox_preds = [
+        torch.randn(batch, n * 4, s, s, device=device).requires_grad_()
+        for n, s in zip(head.num_base_priors, sides)
+    ]
+    gts = random_gt(batch, 320, gen, device)
+    metas = [dict(img_shape=(320, 320), pad_shape=(320, 320))] * batch
+
+    def run():
+        head.batched_loss = batched
+        losses = head.loss_by_feat(cls_scores, bbox_preds, gts, metas)
+        # mmdet's path returns a loss per image, the batched one a sum
+        sum(sum(v) if isinstance(v, list) else v
+            for v in losses.values()).backward()
+
+    return run
+
+
+def detector_step(model, batch, batched, device):
+    """A whole training step of the detector with either loss path."""
+    step = train_step(model, batch, device)
+
+    def run():
+        model.bbox_head.batched_loss = batched
+        step()
+
+    return run
+
+
+def bench_loss_path(args):
+    batches = (2, 4) if args.quick else (8, 32)
+    model = build_ssdlite('MobileNeXt', args.device).train()
+    head = model.bbox_head
+    paths = {'per-image (mmdet)': False, 'batched': True}
+    loss_ms = {}
+    for batch in batches:
+        loss_ms[batch] = measure(
+            {
+                name: loss_step(head, batch, batched, args.device)
+                for name, batched in paths.items()
+            },
+            args.repeats,
+            device=args.device)
+    big = batches[-1]
+    step_ms = measure(
+        {
+            name: detector_step(model, big, batched, args.device)
+            for name, batched in paths.items()
+        },
+        max(3, args.repeats // 4),
+        warmup=1,
+        device=args.device)
+    lines = [
+        '| SSDLite-MobileNeXt loss path | per-image (ms) | batched (ms) | '
+        'speed-up |', '|---|---|---|---|'
+    ]
+    for batch, times in loss_ms.items():
+        a, b = times['per-image (mmdet)'], times['batched']
+        lines.append(f'| loss + backward, batch {batch} | {a:.1f} | {b:.1f} '
+                     f'| {a / b:.1f}x |')
+    a, b = step_ms['per-image (mmdet)'], step_ms['batched']
+    lines.append(f'| whole training step, batch {big} | {a:.0f} | {b:.0f} | '
+                 f'{a / b:.2f}x |')
+    lines.append(f'| images/s, training step, batch {big} | '
+                 f'{big * 1000 / a:.1f} | {big * 1000 / b:.1f} | |')
+    small = batches[0]
+    growth = {
+        name: loss_ms[big][name] / loss_ms[small][name]
+        for name in paths
+    }
+    lines += [
+        '', f'Loss path cost from batch {small} to batch {big} '
+        f'({big // small}x the images): per-image '
+        f"x{growth['per-image (mmdet)']:.1f}, batched "
+        f"x{growth['batched']:.1f}."
+    ]
+    return lines
+
+
 def bench_identity_ratio(args):
     x = torch.rand(args.batch, 3, 224, 224, device=args.device)
     cases = {
@@ -337,6 +444,7 @@ def main():
     ]
     sections = [('Backbones', bench_backbones), ('Detectors', bench_detectors),
                 ('Training', bench_training),
+                ('SSDLite loss path', bench_loss_path),
                 ('Identity tensor multiplier', bench_identity_ratio),
                 ('Width multipliers', lambda a: bench_widths(a, png))]
     for title, bench in sections:

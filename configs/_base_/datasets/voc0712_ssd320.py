@@ -6,22 +6,34 @@ backend_args = None
 input_size = 320
 pixel_mean = [123, 117, 104]
 
+# The official augmentation, in its order: photometric distortion of the
+# original image, expand onto a mean-filled canvas (p 0.5, up to 4x), the
+# SSD crop (whole image, some object at IoU 0.1/0.3/0.7/0.9, or free),
+# flip, resize to 320x320 ignoring aspect. Mean subtraction is the data
+# preprocessor's.
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Expand', mean=pixel_mean, to_rgb=True, ratio_range=(1, 4)),
-    dict(
-        type='MinIoURandomCrop',
-        min_ious=(0.1, 0.3, 0.5, 0.7, 0.9),
-        min_crop_size=0.3),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
     dict(
         type='PhotoMetricDistortion',
         brightness_delta=32,
         contrast_range=(0.5, 1.5),
         saturation_range=(0.5, 1.5),
         hue_delta=18),
+    dict(
+        type='Expand',
+        mean=pixel_mean,
+        to_rgb=True,
+        ratio_range=(1, 4),
+        prob=0.5),
+    dict(
+        type='SSDRandomCrop',
+        min_ious=(0.1, 0.3, 0.7, 0.9),
+        min_crop_size=0.3,
+        aspect_range=(0.5, 2.0),
+        max_trials=50),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [
@@ -47,7 +59,7 @@ voc12_trainval = dict(
     ann_file='VOC2012/ImageSets/Main/trainval.txt',
     data_prefix=dict(sub_data_root='VOC2012/'))
 
-# 24 images per GPU; the paper trained on 4 GPUs (see the schedule).
+# 24 images per process, as in the official recipe (see the schedule).
 train_dataloader = dict(
     batch_size=24,
     num_workers=4,

@@ -32,8 +32,10 @@ model = dict(
         type='SSDLiteHead',
         in_channels=(576, 1280, 512, 256, 256, 128),
         num_classes=20,
+        # The official priors: clamped to the image in centre form.
         anchor_generator=dict(
-            type='SSDAnchorGenerator',
+            type='ClampedSSDAnchorGenerator',
+            input_size=320,
             scale_major=False,
             strides=[16, 32, 64, 120, 160, 320],
             ratios=[[2, 3], [2, 3], [2, 3], [2, 3], [2, 3], [2, 3]],
@@ -42,7 +44,9 @@ model = dict(
         bbox_coder=dict(
             type='DeltaXYWHBBoxCoder',
             target_means=[0., 0., 0., 0.],
-            target_stds=[0.1, 0.1, 0.2, 0.2])),
+            target_stds=[0.1, 0.1, 0.2, 0.2],
+            # The official boxes are not clipped to the image.
+            clip_border=False)),
     train_cfg=dict(
         assigner=dict(
             type='MaxIoUAssigner',
@@ -57,9 +61,12 @@ model = dict(
         pos_weight=-1,
         neg_pos_ratio=3,
         debug=False),
+    # Official post-processing: every (prior, class) pair scoring above
+    # score_thr enters class-wise NMS (mmdet's nms_pre is per level; no
+    # level has more than 2,400 x 20 pairs), no size filter, top 100.
     test_cfg=dict(
-        nms_pre=1000,
+        nms_pre=100000,
         nms=dict(type='nms', iou_threshold=0.45),
-        min_bbox_size=0,
+        min_bbox_size=-1,
         score_thr=0.01,
         max_per_img=100))

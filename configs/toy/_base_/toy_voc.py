@@ -4,7 +4,7 @@
 # `toy_bbox_head` (the classes and anchors for this input size).
 _base_ = [
     '../../_base_/datasets/voc0712_ssd320.py',
-    '../../_base_/schedules/ssdlite_60k.py', '../../_base_/default_runtime.py'
+    '../../_base_/schedules/ssdlite_240k.py', '../../_base_/default_runtime.py'
 ]
 
 data_root = 'data/toy_voc/VOCdevkit/'
@@ -18,6 +18,7 @@ max_iters = 200
 toy_bbox_head = dict(
     num_classes=len(classes),
     anchor_generator=dict(
+        input_size=input_size,
         strides=[16, 32, 53, 80, 160, 160],
         min_sizes=[22.5, 45, 67.5, 90, 112.5, 135],
         max_sizes=[60, 90, 110, 130, 150, 160]))
@@ -26,12 +27,9 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='Expand', mean=[123, 117, 104], to_rgb=True, ratio_range=(1, 2)),
-    dict(
-        type='MinIoURandomCrop',
-        min_ious=(0.1, 0.3, 0.5, 0.7, 0.9),
-        min_crop_size=0.3),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='SSDRandomCrop'),
     dict(type='RandomFlip', prob=0.5),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [

@@ -3,11 +3,12 @@ from mmcv.cnn import ConvModule
 from mmdet.models.utils import make_divisible
 from mmdet.registry import MODELS
 from mmengine.model import BaseModule
-from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..layers import TAP_LOCATIONS, SandglassBlock
+from ...checkpoint_fit import check_fit
+from ..layers import TAP_LOCATIONS, SandglassBlock, tap_location
 
 
 @MODELS.register_module()
@@ -165,7 +166,7 @@ class MobileNeXt(BaseModule):
         for name in taps:
             block_name, _, location = name.rpartition('.')
             block = self._tap_block(name, block_name)
-            block.feature_info(location)  # validates the location
+            location = tap_location(location)
             stage, index = block_name.split('.')
             key = (self.layers.index(stage), int(index))
             tapped.setdefault(key, []).append(location)
@@ -215,8 +216,8 @@ class MobileNeXt(BaseModule):
                 if locations is None:
                     x = block(x)
                     continue
-                x, expansion = block.forward_with_expansion(x)
-                tapped = dict(expansion=expansion, bottleneck=x)
+                tapped = block.forward_taps(x)
+                x = tapped['output']
                 outs.extend(tapped[location] for location in locations)
             if i in self.out_indices:
                 outs.append(x)
@@ -229,7 +230,8 @@ class MobileNeXt(BaseModule):
             super().init_weights()
             return
         checkpoint = self.init_cfg['checkpoint']
-        loaded = _load_checkpoint(checkpoint, map_location='cpu')
+        loaded = CheckpointLoader.load_checkpoint(
+            checkpoint, map_location='cpu')
         state_dict = loaded.get('state_dict', loaded)
         prefix = self.init_cfg.get('prefix')
         if prefix:
@@ -238,20 +240,14 @@ class MobileNeXt(BaseModule):
                 k[len(prefix):]: v
                 for k, v in state_dict.items() if k.startswith(prefix)
             }
-        own = self.state_dict()
-        missing = sorted(set(own) - set(state_dict))
-        unexpected = sorted(set(state_dict) - set(own))
-        mismatched = sorted(
-            k for k in set(own) & set(state_dict)
-            if own[k].shape != state_dict[k].shape)
-        if missing or unexpected or mismatched:
-            raise ValueError(
-                f'checkpoint {checkpoint} does not fit MobileNeXt('
-                f'widen_factor={self.widen_factor}): missing keys '
-                f'{missing}, unexpected keys {unexpected}, shape mismatch '
-                f'{mismatched}')
+        check_fit(
+            f'checkpoint {checkpoint} does not fit MobileNeXt('
+            f'widen_factor={self.widen_factor})', self.state_dict(),
+            state_dict)
         self.load_state_dict(state_dict)
-        self._is_init = True
+        # BaseModule's flag: the weights are in; a parent's init_weights
+        # must not initialise this module again.
+        self.is_init = True
 
     def _freeze_stages(self):
         for name in (['conv1'] + self.layers)[:self.frozen_stages + 1]:

@@ -7,6 +7,7 @@ convolutions exist follows from the block's arguments, exactly as in the
 official implementation (see ``SandglassBlock``).
 """
 import math
+import warnings
 
 import torch
 import torch.nn as nn
@@ -15,9 +16,28 @@ from mmcv.cnn import ConvModule
 from mmdet.models.utils import make_divisible
 from mmengine.model import BaseModule
 
-# Where a block can be tapped: the tensor after the 1x1 expansion (+BN+act),
-# before the last depthwise conv, or the block output.
-TAP_LOCATIONS = ('expansion', 'bottleneck')
+# Where a block can be tapped, in network order: the wide tensor after the
+# 1x1 expansion (+BN+act), before the last depthwise conv; the block output.
+TAP_LOCATIONS = ('expansion', 'output')
+# Former names, still accepted with a warning. 'bottleneck' was the output's
+# name, after timm; in a sandglass block the bottleneck is the narrow middle.
+RENAMED_TAP_LOCATIONS = {'bottleneck': 'output'}
+_warned_renames = set()
+
+
+def tap_location(name):
+    """The current name of a tap location; a former name warns once."""
+    if name in RENAMED_TAP_LOCATIONS:
+        if name not in _warned_renames:
+            _warned_renames.add(name)
+            warnings.warn(
+                f'tap location {name!r} is deprecated: it is the block '
+                f'output, now {RENAMED_TAP_LOCATIONS[name]!r}', FutureWarning)
+        return RENAMED_TAP_LOCATIONS[name]
+    if name not in TAP_LOCATIONS:
+        raise ValueError(f'unknown tap location {name!r}, '
+                         f'expected one of {TAP_LOCATIONS}')
+    return name
 
 
 def sandglass_hidden_channels(in_channels, out_channels, reduction_ratio):
@@ -129,20 +149,17 @@ class SandglassBlock(BaseModule):
         """Describe a tap point of this block.
 
         Args:
-            location (str): ``'expansion'`` (after the 1x1 expansion + act,
-                before the last depthwise conv) or ``'bottleneck'`` (the
-                block output).
+            location (str): One of :data:`TAP_LOCATIONS`: ``'expansion'``
+                (after the 1x1 expansion + act, before the last depthwise
+                conv) or ``'output'`` (the block output).
 
         Returns:
             dict: ``num_chs`` (channels at that point) and ``stride``
             (its stride relative to the block input).
         """
-        if location == 'expansion':
-            return dict(num_chs=self.out_channels, stride=1)
-        if location == 'bottleneck':
-            return dict(num_chs=self.out_channels, stride=self.stride)
-        raise ValueError(f'unknown tap location {location!r}, '
-                         f'expected one of {TAP_LOCATIONS}')
+        strides = dict(zip(TAP_LOCATIONS, (1, self.stride)))
+        return dict(
+            num_chs=self.out_channels, stride=strides[tap_location(location)])
 
     def _add_identity(self, out, identity):
         k = self.identity_channels
@@ -158,17 +175,21 @@ class SandglassBlock(BaseModule):
         return torch.cat([out[:, :k] + identity[:, :k], out[:, k:]], dim=1)
 
     def _forward(self, x):
+        """The tensors at :data:`TAP_LOCATIONS`, in that order."""
         expansion = self.expand(self.reduce(self.dw_in(x)))
         out = self.dw_out(expansion)
         if self.use_identity:
             out = self._add_identity(out, x)
-        return out, expansion
+        return expansion, out
 
-    def forward_with_expansion(self, x):
-        """Return the block output and its expansion tensor."""
+    def forward_taps(self, x):
+        """Every tap point of the block: a dict keyed by
+        :data:`TAP_LOCATIONS` (``'output'`` is what ``forward`` returns)."""
         if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)
+            tensors = cp.checkpoint(self._forward, x, use_reentrant=False)
+        else:
+            tensors = self._forward(x)
+        return dict(zip(TAP_LOCATIONS, tensors))
 
     def forward(self, x):
-        return self.forward_with_expansion(x)[0]
+        return self.forward_taps(x)['output']

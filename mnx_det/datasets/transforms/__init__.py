@@ -1,0 +1,3 @@
+from .ssd_random_crop import SSDRandomCrop
+
+__all__ = ['SSDRandomCrop']

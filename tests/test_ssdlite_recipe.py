@@ -1,0 +1,257 @@
+"""The official SSDLite recipe around the network: priors, losses,
+post-processing, augmentation, schedule scaling, the missing-weights stop."""
+import numpy as np
+import pytest
+import torch
+from conftest import (ROOT, build_head, model_config, official_prior_args,
+                      random_outputs)
+from mmdet.registry import TASK_UTILS, TRANSFORMS
+from mmdet.structures.bbox import HorizontalBoxes
+from mmengine.config import Config
+from mmengine.structures import InstanceData
+
+from mnx_det.engine import (PretrainedNotFoundError, ScheduleScalingError,
+                            ScheduleScalingHook, check_pretrained,
+                            launcher_world_size, load_config, scale_schedule)
+from mnx_det.testing import official_ssd
+
+VOC_CONFIGS = ('ssdlite_mobilenext_voc.py', 'ssdlite_mobilenetv2_voc.py')
+SIDES = (20, 10, 5, 3, 2, 1)
+
+
+def center_form(priors, size):
+    return torch.cat([(priors[:, :2] + priors[:, 2:]) / 2,
+                      priors[:, 2:] - priors[:, :2]], 1) / size
+
+
+@pytest.mark.parametrize('config', VOC_CONFIGS)
+def test_every_prior_equals_the_official_prior(config):
+    head = build_head(config)
+    ours = center_form(
+        torch.cat(
+            head.prior_generator.grid_priors([(s, s) for s in SIDES],
+                                             device='cpu')), 320)
+    official = official_ssd.official_priors(320, SIDES,
+                                            **official_prior_args())
+    assert ours.shape == official.shape == (3234, 4)
+    assert (ours - official).abs().max() < 1e-6
+    # mmdet's unclamped generator differs on exactly 12 priors
+    cfg = dict(
+        model_config(config).bbox_head.anchor_generator,
+        type='SSDAnchorGenerator')
+    del cfg['input_size']
+    plain = center_form(
+        torch.cat(
+            TASK_UTILS.build(cfg).grid_priors([(s, s) for s in SIDES],
+                                              device='cpu')), 320)
+    changed = ((plain - official).abs() > 1e-6).any(1)
+    assert int(changed.sum()) == 12
+    assert (plain - official).abs().max() == pytest.approx(0.46, abs=0.01)
+
+
+def official_layout(scores):
+    """mmdet's background is the last column; the official code's, the
+    first."""
+    return torch.cat([scores[..., -1:], scores[..., :-1]], -1)
+
+
+def test_losses_equal_the_official_formulas():
+    head = build_head('ssdlite_mobilenext_voc.py')
+    cls_scores, bbox_preds = random_outputs(head, num_images=3, seed=1)
+    gts = [
+        InstanceData(
+            bboxes=torch.tensor([[30., 40., 150., 200.], [0., 0., 320.,
+                                                          320.]]),
+            labels=torch.tensor([3, 14])),
+        # a large object matched by clamped priors only
+        InstanceData(
+            bboxes=torch.tensor([[5., 100., 315., 300.]]),
+            labels=torch.tensor([0])),
+        InstanceData(
+            bboxes=torch.tensor([[200., 10., 260., 60.],
+                                 [10., 250., 80., 318.],
+                                 [100., 100., 220., 230.]]),
+            labels=torch.tensor([7, 19, 11])),
+    ]
+    ours = head.loss_by_feat(
+        cls_scores, bbox_preds, gts,
+        [dict(img_shape=(320, 320), pad_shape=(320, 320))] * 3)
+    confidence = official_layout(flat(cls_scores, head.cls_out_channels))
+    loss_box, loss_cls = official_ssd.multibox_loss(
+        confidence, flat(bbox_preds, 4),
+        official_ssd.official_priors(320, SIDES, **official_prior_args()),
+        [g.bboxes / 320 for g in gts], [g.labels + 1 for g in gts])
+    assert ours['loss_cls'].item() == pytest.approx(loss_cls.item(), rel=1e-5)
+    assert ours['loss_bbox'].item() == pytest.approx(loss_box.item(), rel=1e-5)
+
+
+def flat(outputs, channels):
+    return torch.cat([
+        o.permute(0, 2, 3, 1).reshape(o.size(0), -1, channels) for o in outputs
+    ], 1)
+
+
+def test_post_processing_equals_the_official_procedure():
+    head = build_head('ssdlite_mobilenext_voc.py').eval()
+    cls_scores, bbox_preds = random_outputs(head, num_images=1, seed=2)
+    (ours, ) = head.predict_by_feat(
+        cls_scores,
+        bbox_preds,
+        batch_img_metas=[dict(img_shape=(320, 320), pad_shape=(320, 320))],
+        rescale=False)
+    boxes, scores, labels = official_ssd.post_process(
+        official_layout(flat(cls_scores, head.cls_out_channels))[0],
+        flat(bbox_preds, 4)[0],
+        official_ssd.official_priors(320, SIDES, **official_prior_args()), 320)
+    # thousands of pairs pass 0.01 here: a per-level cut (nms_pre) or a
+    # clip to the image would change the result
+    assert len(ours) == len(boxes) == 100
+    assert torch.equal(ours.labels, labels)
+    assert torch.allclose(ours.scores, scores, atol=1e-6)
+    assert torch.allclose(ours.bboxes, boxes, atol=1e-3)
+    assert boxes.min() < 0 or boxes.max() > 320  # unclipped, as official
+
+
+def test_training_pipeline_is_the_official_augmentation():
+    cfg = Config.fromfile(str(ROOT / 'configs/ssdlite_mobilenext_voc.py'))
+    pipeline = cfg.train_dataloader.dataset.datasets[0].pipeline
+    assert [t['type'] for t in pipeline] == [
+        'LoadImageFromFile', 'LoadAnnotations', 'PhotoMetricDistortion',
+        'Expand', 'SSDRandomCrop', 'RandomFlip', 'Resize', 'PackDetInputs'
+    ]
+    steps = {t['type']: t for t in pipeline}
+    assert steps['PhotoMetricDistortion'] == dict(
+        type='PhotoMetricDistortion',
+        brightness_delta=32,
+        contrast_range=(0.5, 1.5),
+        saturation_range=(0.5, 1.5),
+        hue_delta=18)
+    assert (steps['Expand']['mean'], steps['Expand']['ratio_range'],
+            steps['Expand']['prob']) == ([123, 117, 104], (1, 4), 0.5)
+    crop = TRANSFORMS.build(steps['SSDRandomCrop'])
+    assert crop.choices == (None, 0.1, 0.3, 0.7, 0.9, float('-inf'))
+    assert (crop.min_crop_size, crop.aspect_range,
+            crop.max_trials) == (0.3, (0.5, 2.0), 50)
+    assert steps['RandomFlip']['prob'] == 0.5
+    assert steps['Resize']['scale'] == (320, 320)
+    assert steps['Resize']['keep_ratio'] is False
+    preprocessor = cfg.model.data_preprocessor
+    assert (preprocessor.mean, preprocessor.std) == ([123, 117,
+                                                      104], [1, 1, 1])
+
+
+def test_ssd_crop_needs_one_object_not_all():
+    crop = TRANSFORMS.build(dict(type='SSDRandomCrop'))
+    boxes = np.array([[20., 20., 280., 280.], [285., 285., 298., 298.]],
+                     dtype=np.float32)
+    np.random.seed(0)
+    worst = []
+    for _ in range(40):
+        results = crop.try_crop(
+            dict(
+                img=np.zeros((300, 300, 3), np.float32),
+                gt_bboxes=HorizontalBoxes(boxes),
+                gt_bboxes_labels=np.array([1, 2]),
+                gt_ignore_flags=np.array([False, False])), 0.7)
+        assert results is not None
+        h, w = results['img_shape']
+        assert min(h, w) >= 0.3 * 300 - 1 and 0.5 <= h / w <= 2
+        crop_box = results['gt_bboxes'].tensor
+        assert (crop_box >= 0).all() and (crop_box[:, 2] <= w).all()
+        assert len(results['gt_bboxes_labels']) == len(crop_box)
+        worst.append(len(crop_box))
+    # the small box's IoU with any such crop is far below 0.7: mmdet's
+    # all-objects rule would never accept these crops
+    assert min(worst) == 1
+
+
+def scaled(config, world_size, **options):
+    cfg = load_config(str(ROOT / 'configs' / config), options)
+    return cfg, scale_schedule(cfg, world_size)
+
+
+def test_one_gpu_config_holds_the_official_recipe():
+    cfg, line = scaled('ssdlite_mobilenext_voc.py', 1)
+    assert cfg.train_dataloader.batch_size == 24
+    assert cfg.train_cfg.max_iters == 240000
+    assert cfg.optim_wrapper.optimizer == dict(
+        type='SGD', lr=1e-3, momentum=0.9, weight_decay=5e-4)
+    warmup, steps = cfg.param_scheduler
+    assert (warmup.type, warmup.start_factor, warmup.end) == ('LinearLR',
+                                                              0.1333, 1000)
+    assert (steps.milestones, steps.gamma, steps.end) == ([160000, 200000],
+                                                          0.1, 240000)
+    assert line == ('1 process x 24 images: 240000 iterations (5760000 '
+                    'images), lr 0.001 (4.16667e-05 per image), steps '
+                    '[160000, 200000], warm-up 1000 iterations from 0.1333')
+
+
+@pytest.mark.parametrize('config', VOC_CONFIGS)
+def test_four_processes_get_the_papers_schedule(config):
+    cfg, line = scaled(config, 4)
+    assert cfg.train_cfg.max_iters == 60000
+    assert cfg.train_cfg.val_interval == 10000
+    assert cfg.default_hooks.checkpoint.interval == 2500
+    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(4e-3)
+    warmup, steps = cfg.param_scheduler
+    assert warmup.end == 1000 and warmup.start_factor == 0.1333
+    assert (steps.milestones, steps.end) == ([40000, 50000], 60000)
+    assert line.startswith('4 processes x 24 images: 60000 iterations '
+                           '(5760000 images), lr 0.004 (4.16667e-05 per '
+                           'image), steps [40000, 50000], warm-up 1000')
+    assert cfg.custom_hooks[-1] == dict(
+        type='ScheduleScalingHook', world_size=4, check_resume=False)
+    # applied once: a config that carries the result is refused
+    with pytest.raises(ScheduleScalingError, match='already scaled for 4'):
+        scale_schedule(cfg, 4)
+
+
+def test_scaling_is_a_switch():
+    cfg, line = scaled('ssdlite_mobilenext_voc.py', 4,
+                       **{'schedule_scaling.enable': False})
+    assert line is None and cfg.train_cfg.max_iters == 240000
+    assert cfg.optim_wrapper.optimizer.lr == 1e-3
+
+
+def test_world_size_comes_from_the_launcher():
+    assert launcher_world_size('none', {}) == 1
+    assert launcher_world_size('pytorch', {'WORLD_SIZE': '8'}) == 8
+    assert launcher_world_size('slurm', {'SLURM_NTASKS': '2'}) == 2
+    with pytest.raises(ScheduleScalingError, match='WORLD_SIZE is not set'):
+        launcher_world_size('pytorch', {})
+
+
+def test_resume_with_another_process_count_is_refused():
+    hook = ScheduleScalingHook(world_size=1, check_resume=True)
+    checkpoint = dict(meta=dict())
+    ScheduleScalingHook(world_size=2).before_save_checkpoint(None, checkpoint)
+    assert checkpoint['meta']['world_size'] == 2
+    with pytest.raises(
+            ScheduleScalingError,
+            match='trained with 2 processes and this run has 1'):
+        hook.after_load_checkpoint(None, checkpoint)
+    ScheduleScalingHook(
+        world_size=2,
+        check_resume=True).after_load_checkpoint(None, checkpoint)
+    # loading weights for a new run (load_from) is not resuming
+    ScheduleScalingHook(world_size=1).after_load_checkpoint(None, checkpoint)
+
+
+def test_missing_weights_message_for_frozen_backbones():
+    cfg = load_config(
+        str(ROOT / 'configs/fpn/retinanet_mobilenext_fpn_voc07.py'))
+    with pytest.raises(PretrainedNotFoundError) as error:
+        check_pretrained(cfg)
+    message = str(error.value)
+    assert 'checkpoints/mobilenext_1.0_imagenet.pth not found' in message
+    assert ('tools/model_converters/mobilenext_official.py '
+            'model_best.pth.tar checkpoints/mobilenext_1.0_imagenet.pth'
+            ) in message
+    assert ('--cfg-options model.backbone.init_cfg=None '
+            'model.backbone.frozen_stages=-1 model.backbone.norm_eval=False'
+            ) in message
+    cfg.model.backbone.init_cfg = None
+    check_pretrained(cfg)  # from scratch on purpose
+    # the toy configs train from scratch by design
+    check_pretrained(
+        load_config(str(ROOT / 'configs/toy/ssdlite_mobilenetv2_toy.py')))
