@@ -1,9 +1,12 @@
 """MobileNeXt backbone: architecture, outputs and training options."""
+import warnings
+
 import pytest
 import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mnx_det.models import MobileNeXt, SandglassBlock
+from mnx_det.models import TAP_LOCATIONS, MobileNeXt, SandglassBlock
+from mnx_det.models.layers import sandglass_block
 from mnx_det.testing import OfficialMobileNeXt
 
 FEATURE_PARAMS = {
@@ -111,8 +114,7 @@ def test_every_block_can_be_tapped(width):
     model = MobileNeXt(widen_factor=width)
     names = [
         f'{stage}.{j}.{loc}' for stage in model.layers
-        for j in range(len(getattr(model, stage)))
-        for loc in ('expansion', 'bottleneck')
+        for j in range(len(getattr(model, stage))) for loc in TAP_LOCATIONS
     ]
     tapped = MobileNeXt(
         widen_factor=width, out_indices=range(8), taps=names).eval()
@@ -121,6 +123,28 @@ def test_every_block_can_be_tapped(width):
     assert [o.shape[1] for o in outs] == list(tapped.out_channels)
     assert len(outs) == 40 + 8
     assert tapped.out_channels[-1] == MobileNeXt.stage_channels(width)[-1]
+
+
+def test_former_output_name_warns_once():
+    sandglass_block._warned_renames.clear()
+    with pytest.warns(FutureWarning, match="'bottleneck' is deprecated"):
+        model = MobileNeXt(taps=('layer6.0.bottleneck', 'layer7.0.output'))
+    assert [f['name'] for f in model.feature_info
+            ] == ['layer6.0.output', 'layer7.0.output', 'layer8']
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        MobileNeXt(taps=('layer6.0.bottleneck', ))  # second use: silent
+    with pytest.raises(ValueError, match="unknown tap location 'middle'"):
+        MobileNeXt(taps=('layer6.0.middle', ))
+
+
+def test_tap_locations_are_one_definition():
+    block = MobileNeXt().layer6[0]
+    taps = block.forward_taps(torch.rand(1, 384, 8, 8))
+    assert tuple(taps) == TAP_LOCATIONS
+    assert [block.feature_info(loc)['stride']
+            for loc in TAP_LOCATIONS] == [1, 2]
+    assert [taps[loc].shape[-1] for loc in TAP_LOCATIONS] == [8, 4]
 
 
 def test_stage_channels_per_width():

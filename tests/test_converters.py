@@ -122,7 +122,9 @@ def test_pretrained_that_does_not_fit_is_refused(tmp_path):
     torch.save(dict(state_dict=state), path)
     backbone = MobileNeXt(
         init_cfg=dict(type='Pretrained', checkpoint=str(path)))
-    with pytest.raises(ValueError, match='wrong.pth.*shape mismatch'):
+    # the same check and error as the converters'
+    with pytest.raises(
+            CheckpointMismatchError, match=r'(?s)wrong.pth.*shape mismatch'):
         backbone.init_weights()
 
 

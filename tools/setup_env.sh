@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Set up the project's virtual environment (.venv/) from nothing.
 #
-# torch/torchvision come from this machine's package index; mmcv 2.1.0 has no
-# CPU wheel on PyPI, so its source release is built once (about 28 minutes on
-# 2 cores) and the wheel is cached outside the repository, keyed by the mmcv,
-# torch and Python versions, for every later clone to reuse.
+# Every package comes through pip, so PIP_INDEX_URL, pip.conf, credentials
+# and certificates apply as usual. mmcv 2.1.0 has no CPU wheel, so its
+# source release is built once (9-10 minutes on 2 cores) and the wheel is
+# cached outside the repository, keyed by the mmcv, installed torch and
+# Python versions, for every later clone to reuse.
 #
-# Usage: bash tools/setup_env.sh          (idempotent; fast when already set up)
+# Usage: bash tools/setup_env.sh              (idempotent; fast when set up)
+#        bash tools/setup_env.sh --wheel-dir  (print the mmcv cache folder)
 # Env:   PYTHON (default python3.11), MNX_DET_CACHE (default
 #        ${XDG_CACHE_HOME:-~/.cache}/mnx_det), MAX_JOBS (compile jobs).
 set -euo pipefail
@@ -21,7 +23,6 @@ STAMP="$VENV/.mnx_det-setup"
 
 MMCV_VERSION=2.1.0
 MMCV_SHA256=d387bcab66b467479b6660310e23746cfc79c6e57acf04094680adb499a5cd3f
-TORCH_VERSION=2.14.1
 
 log() { printf '[setup %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
@@ -30,7 +31,8 @@ log() { printf '[setup %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 fingerprint() {
     cat "$CONSTRAINTS" requirements/*.txt setup.cfg tools/setup_env.sh | sha256sum | cut -d' ' -f1
 }
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$(fingerprint)" ]]; then
+if [[ "${1:-}" != --wheel-dir && -f "$STAMP" &&
+      "$(cat "$STAMP")" == "$(fingerprint)" ]]; then
     exit 0
 fi
 
@@ -41,34 +43,46 @@ fi
 PY="$VENV/bin/python"
 pip_install() { "$PY" -m pip install --quiet -c "$CONSTRAINTS" "$@"; }
 
+# The mmcv wheel is built against the torch installed here, so its cache
+# key is that torch's version, whatever the constraints file says.
+wheel_dir() {
+    "$PY" - "$CACHE" "$MMCV_VERSION" <<'EOF'
+import sys
+import torch
+cache, mmcv = sys.argv[1:]
+torch_version = torch.__version__.split('+')[0]
+python = f'cp{sys.version_info[0]}{sys.version_info[1]}'
+print(f'{cache}/wheels/mmcv-{mmcv}-torch{torch_version}-{python}')
+EOF
+}
+
+if [[ "${1:-}" == --wheel-dir ]]; then
+    wheel_dir
+    exit 0
+fi
+
 log "installing build tools, torch and torchvision"
 # setuptools < 82: mmcv's setup.py imports pkg_resources.
 pip_install setuptools wheel ninja
 pip_install torch torchvision
-
-PY_TAG="$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
-WHEEL_DIR="$CACHE/wheels/mmcv-$MMCV_VERSION-torch$TORCH_VERSION-$PY_TAG"
+WHEEL_DIR="$(wheel_dir)"
 
 build_mmcv_wheel() {
-    local work src tarball url
+    local work src
     work="$(mktemp -d)"
-    tarball="$work/mmcv-$MMCV_VERSION.tar.gz"
-    # The JSON API is not reachable here; the simple index is.
-    url="$("$PY" - "$MMCV_VERSION" <<'EOF'
-import re, sys, urllib.request
-html = urllib.request.urlopen('https://pypi.org/simple/mmcv/').read().decode()
-name = re.escape(f'mmcv-{sys.argv[1]}.tar.gz')
-print(re.search(rf'href="([^"#]*{name})', html).group(1))
-EOF
-)"
-    log "downloading $url"
-    curl -sSfL -o "$tarball" "$url"
-    echo "$MMCV_SHA256  $tarball" | sha256sum -c --quiet
-    tar -xzf "$tarball" -C "$work"
+    # The build folder goes, whether the build succeeds or fails.
+    trap 'rm -rf "$work"' EXIT
+    log "downloading the mmcv $MMCV_VERSION source release with pip"
+    # Without build isolation, pip reads the sdist's metadata with the torch
+    # and setuptools installed above (mmcv's setup.py imports both).
+    "$PY" -m pip download --quiet --no-deps --no-binary :all: \
+        --no-build-isolation -d "$work" "mmcv==$MMCV_VERSION"
+    echo "$MMCV_SHA256  $work/mmcv-$MMCV_VERSION.tar.gz" | sha256sum -c --quiet
+    tar -xzf "$work/mmcv-$MMCV_VERSION.tar.gz" -C "$work"
     src="$work/mmcv-$MMCV_VERSION"
     # PyTorch >= 2.13 headers need C++20; mmcv forces C++17.
     sed -i "s/-std=c++17/-std=c++20/g" "$src/setup.py"
-    log "building mmcv $MMCV_VERSION with CPU ops (12-30 minutes on 2 cores)"
+    log "building mmcv $MMCV_VERSION with CPU ops (9-10 minutes on 2 cores)"
     (cd "$src" && MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
         "$PY" -m pip wheel --no-build-isolation --no-deps -w "$work/dist" .)
     mkdir -p "$WHEEL_DIR"
@@ -78,6 +92,7 @@ EOF
         mv "$WHEEL_DIR/.$(basename "$whl").part" "$WHEEL_DIR/$(basename "$whl")"
     done
     rm -rf "$work"
+    trap - EXIT
 }
 
 if ! compgen -G "$WHEEL_DIR/mmcv-*.whl" > /dev/null; then

@@ -10,7 +10,8 @@ from collections import OrderedDict
 
 from mmcv.cnn import ConvModule
 
-from .utils import CheckpointMismatchError, strip_prefix
+from ..checkpoint_fit import check_fit
+from .utils import strip_prefix
 
 # BatchNorm's step counter is not a learned value; official checkpoints may
 # lack it, and it does not change eval or training once momentum is set.
@@ -84,22 +85,14 @@ def convert_official(checkpoint, backbone, use_ema=False):
                              if not k.startswith('classifier.'))
     mapping = official_key_map(backbone)
     own_state = backbone.state_dict()
-    converted, missing, mismatched = OrderedDict(), [], []
-    for own, official in mapping.items():
-        if official not in state_dict:
-            if official.endswith(OPTIONAL_SUFFIXES):
-                converted[own] = own_state[own].clone()
-            else:
-                missing.append(official)
-            continue
-        value = state_dict[official]
-        if value.shape != own_state[own].shape:
-            mismatched.append(f'{official}: {tuple(value.shape)} != '
-                              f'{tuple(own_state[own].shape)}')
-        converted[own] = value
-    unexpected = sorted(set(state_dict) - set(mapping.values()))
-    if missing or unexpected or mismatched:
-        raise CheckpointMismatchError(
-            'the official checkpoint does not fit MobileNeXt(widen_factor='
-            f'{backbone.widen_factor})', missing, unexpected, mismatched)
-    return converted
+    check_fit(
+        'the official checkpoint does not fit MobileNeXt(widen_factor='
+        f'{backbone.widen_factor})',
+        own_state,
+        state_dict,
+        mapping,
+        optional_suffixes=OPTIONAL_SUFFIXES)
+    return OrderedDict((
+        own,
+        state_dict[theirs] if theirs in state_dict else own_state[own].clone())
+                       for own, theirs in mapping.items())

@@ -12,7 +12,8 @@ from collections import OrderedDict
 
 from mmcv.cnn import ConvModule
 
-from .utils import CheckpointMismatchError, strip_prefix
+from ..checkpoint_fit import check_fit
+from .utils import strip_prefix
 
 
 def _add(mapping, module, prefix, conv_key, norm_key):
@@ -47,26 +48,17 @@ def convert_torchvision(state_dict, backbone):
     """Convert a torchvision ``mobilenet_v2`` state dict for ``backbone``.
 
     The classifier is dropped; anything else that does not map, or a shape
-    that differs, raises :class:`CheckpointMismatchError`.
+    that differs, raises
+    :class:`~mnx_det.checkpoint_fit.CheckpointMismatchError`.
     """
     state_dict = strip_prefix(
         state_dict.get('state_dict', state_dict), 'module.')
     state_dict = OrderedDict((k, v) for k, v in state_dict.items()
                              if not k.startswith('classifier.'))
     mapping = torchvision_key_map(backbone)
-    own_state = backbone.state_dict()
-    missing = [v for v in mapping.values() if v not in state_dict]
-    unexpected = sorted(set(state_dict) - set(mapping.values()))
-    mismatched = [
-        f'{theirs}: {tuple(state_dict[theirs].shape)} != '
-        f'{tuple(own_state[own].shape)}' for own, theirs in mapping.items()
-        if theirs in state_dict
-        and state_dict[theirs].shape != own_state[own].shape
-    ]
-    if missing or unexpected or mismatched:
-        raise CheckpointMismatchError(
-            'the torchvision checkpoint does not fit MobileNetV2('
-            f'widen_factor={backbone.widen_factor})', missing, unexpected,
-            mismatched)
+    check_fit(
+        'the torchvision checkpoint does not fit MobileNetV2('
+        f'widen_factor={backbone.widen_factor})', backbone.state_dict(),
+        state_dict, mapping)
     return OrderedDict(
         (own, state_dict[theirs]) for own, theirs in mapping.items())

@@ -1,0 +1,66 @@
+"""Does a checkpoint fill a model exactly? One check, one error type.
+
+Used wherever weights must fit a network key for key: a ``Pretrained``
+backbone (``MobileNeXt.init_weights``) and the checkpoint converters.
+"""
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint does not fill a model exactly.
+
+    Args:
+        what (str): Which checkpoint and model.
+        missing (list[str]): Keys the model needs and the file lacks.
+        unexpected (list[str]): Keys the file has and the model does not.
+        mismatched (list[str]): Keys whose shapes differ, with both shapes.
+    """
+
+    def __init__(self, what, missing=(), unexpected=(), mismatched=()):
+        self.missing = list(missing)
+        self.unexpected = list(unexpected)
+        self.mismatched = list(mismatched)
+        lines = [f'{what}:']
+        for title, keys in (('missing keys', self.missing), ('unexpected keys',
+                                                             self.unexpected),
+                            ('shape mismatch', self.mismatched)):
+            if keys:
+                lines.append(f'  {title} ({len(keys)}): ' + ', '.join(keys))
+        super().__init__('\n'.join(lines))
+
+
+def check_fit(what,
+              model_state,
+              checkpoint_state,
+              key_map=None,
+              optional_suffixes=()):
+    """Raise unless ``checkpoint_state`` fills ``model_state`` exactly.
+
+    Args:
+        what (str): Start of the message, e.g. ``'checkpoint X does not fit
+            MobileNeXt(widen_factor=1.0)'``.
+        model_state (dict): The model's state dict.
+        checkpoint_state (dict): The checkpoint's tensors.
+        key_map (dict, optional): Model key -> checkpoint key; the same
+            names by default.
+        optional_suffixes (tuple[str]): Model keys ending so may be absent.
+
+    Raises:
+        CheckpointMismatchError: listing missing, unexpected and
+            mis-shaped keys (in the checkpoint's names).
+    """
+    if key_map is None:
+        key_map = {key: key for key in model_state}
+    missing = [
+        theirs for own, theirs in key_map.items()
+        if theirs not in checkpoint_state
+        and not own.endswith(tuple(optional_suffixes))
+    ]
+    unexpected = sorted(set(checkpoint_state) - set(key_map.values()))
+    mismatched = [
+        f'{theirs}: {tuple(checkpoint_state[theirs].shape)} != '
+        f'{tuple(model_state[own].shape)}' for own, theirs in key_map.items()
+        if theirs in checkpoint_state
+        and checkpoint_state[theirs].shape != model_state[own].shape
+    ]
+    if missing or unexpected or mismatched:
+        raise CheckpointMismatchError(what, missing, unexpected, mismatched)
