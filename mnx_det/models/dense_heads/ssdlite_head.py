@@ -49,6 +49,7 @@ class SSDLiteHead(SSDHead):
         super().__init__(
             use_depthwise=True, norm_cfg=norm_cfg, act_cfg=act_cfg, **kwargs)
         self.batched_loss = batched_loss
+        self._priors_key = self._priors = None
 
     def _init_layers(self):
         self.cls_convs = nn.ModuleList()
@@ -95,11 +96,8 @@ class SSDLiteHead(SSDHead):
                                         batch_gt_instances_ignore)
         pos_iou_thr, min_pos_iou = self._matching_thresholds()
         num_images = len(batch_img_metas)
-        priors = torch.cat(
-            self.prior_generator.grid_priors(
-                [s.shape[-2:] for s in cls_scores],
-                dtype=cls_scores[0].dtype,
-                device=cls_scores[0].device))
+        priors = self._flat_priors([s.shape[-2:] for s in cls_scores],
+                                   cls_scores[0].dtype, cls_scores[0].device)
         scores = torch.cat([
             s.permute(0, 2, 3, 1).reshape(
                 num_images, -1, self.cls_out_channels) for s in cls_scores
@@ -119,11 +117,14 @@ class SSDLiteHead(SSDHead):
         # in mmdet's SamplingResult (the official code never meets one).
         avg_factor = positive.sum(1).clamp(min=1).sum()
 
-        cross_entropy = F.cross_entropy(
-            scores.flatten(0, 1), labels.flatten(),
-            reduction='none').view_as(labels)
-        loss_cls = (cross_entropy[positive].sum() + self._hardest_negatives(
-            cross_entropy, positive)) / avg_factor
+        # Mining ranks the negatives by their loss without gradients; only
+        # the chosen priors (positives and 3x as many hardest negatives)
+        # enter the differentiable loss, which is what makes it cheap.
+        with torch.no_grad():
+            background_loss = -F.log_softmax(scores, -1)[..., self.num_classes]
+        chosen = positive | self._hardest_negatives(background_loss, positive)
+        loss_cls = F.cross_entropy(
+            scores[chosen], labels[chosen], reduction='sum') / avg_factor
 
         matched = gt_boxes.gather(1, match.gt_index[...,
                                                     None].expand(-1, -1,
@@ -137,16 +138,31 @@ class SSDLiteHead(SSDHead):
             reduction='sum') / avg_factor
         return dict(loss_cls=loss_cls, loss_bbox=loss_bbox)
 
-    def _hardest_negatives(self, cross_entropy, positive):
-        """Sum of the ``neg_pos_ratio`` x (positives) highest negative
-        losses of each image (all its negatives if it has fewer)."""
+    def _flat_priors(self, featmap_sizes, dtype, device):
+        """All priors, (A, 4), remembered for the last sizes asked for
+        (they depend on nothing else)."""
+        key = (tuple(tuple(size) for size in featmap_sizes), dtype, device)
+        if self._priors_key != key:
+            self._priors = torch.cat(
+                self.prior_generator.grid_priors(
+                    featmap_sizes, dtype=dtype, device=device))
+            self._priors_key = key
+        return self._priors
+
+    def _hardest_negatives(self, background_loss, positive):
+        """Mask of the ``neg_pos_ratio`` x (positives) negatives of each
+        image with the highest loss (all its negatives if it has fewer)."""
         num_pos = positive.sum(1, keepdim=True)
         num_neg = torch.minimum(self.train_cfg['neg_pos_ratio'] * num_pos,
                                 positive.size(1) - num_pos)
-        ranked, _ = cross_entropy.masked_fill(positive, float('-inf')).sort(
-            dim=1, descending=True)
-        rank = torch.arange(ranked.size(1), device=ranked.device)
-        return torch.where(rank < num_neg, ranked, 0).sum()
+        negative = torch.zeros_like(positive)
+        most = int(num_neg.max())
+        if most == 0:
+            return negative
+        _, hardest = background_loss.masked_fill(positive, float('-inf')).topk(
+            most, dim=1)
+        rank = torch.arange(most, device=positive.device)
+        return negative.scatter_(1, hardest, rank < num_neg)
 
     def _matching_thresholds(self):
         """(pos_iou_thr, min_pos_iou) of the configured assigner, which the

@@ -10,7 +10,6 @@ references, which loop over the ground truths in order.
 from typing import NamedTuple
 
 import torch
-from mmdet.structures.bbox import bbox_overlaps
 from torch import Tensor
 
 
@@ -50,8 +49,7 @@ def match_priors(priors: Tensor,
     if num_gts == 0:
         empty = priors.new_zeros((num_images, num_priors), dtype=torch.long)
         return PriorMatch(empty.bool(), empty)
-    # mmdet's own IoU function, so the values equal the per-image path's.
-    ious = bbox_overlaps(gt_boxes, priors.expand(num_images, -1, -1))
+    ious = pairwise_iou(gt_boxes, priors)
     ious = ious.masked_fill(~gt_valid[..., None], -1)  # (B, G, A)
     best_iou, gt_index = ious.max(dim=1)
     best_prior_iou, best_prior = ious.max(dim=2)
@@ -63,3 +61,20 @@ def match_priors(priors: Tensor,
         1, best_prior, claims, reduce='amax')
     positive = (best_iou >= pos_iou_thr) | (claimed >= 0)
     return PriorMatch(positive, torch.where(claimed >= 0, claimed, gt_index))
+
+
+def pairwise_iou(boxes, priors, eps=1e-6):
+    """(B, G, A) IoU of (B, G, 4) boxes with (A, 4) priors.
+
+    The arithmetic of mmdet's ``bbox_overlaps``, step for step, so the
+    values are equal to the per-image path's (ties in the matching then
+    break alike), with one (B, G, A) tensor per coordinate instead of its
+    (B, G, A, 2) intermediates: about twice as fast.
+    """
+    bx1, by1, bx2, by2 = (boxes[..., i, None] for i in range(4))
+    px1, py1, px2, py2 = priors.unbind(1)
+    width = (torch.minimum(bx2, px2) - torch.maximum(bx1, px1)).clamp(min=0)
+    height = (torch.minimum(by2, py2) - torch.maximum(by1, py1)).clamp(min=0)
+    overlap = width * height
+    union = (bx2 - bx1) * (by2 - by1) + (px2 - px1) * (py2 - py1) - overlap
+    return overlap / union.clamp(min=eps)
