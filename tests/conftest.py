@@ -1,5 +1,7 @@
 """Shared fixtures and helpers: the toy VOC set, config overrides pointing
 at it, SSDLite heads built from the real configs."""
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,13 @@ from mnx_det.datasets import make_toy_voc
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY_CONFIG = ROOT / 'configs/toy/ssdlite_mobilenext_toy.py'
+
+# Data loaders without worker processes: short tool runs start faster.
+NO_WORKERS = {
+    f'{split}_dataloader.{key}': value
+    for split in ('train', 'val', 'test')
+    for key, value in (('num_workers', 0), ('persistent_workers', False))
+}
 
 
 def toy_cfg_options(data_root, **extra):
@@ -40,6 +49,43 @@ def small_toy_voc(tmp_path_factory):
     """16 trainval and 8 test images: enough to run the tools."""
     return make_toy_voc(
         tmp_path_factory.mktemp('small_toy'), num_trainval=16, num_test=8)
+
+
+def run_tool(args, **kwargs):
+    """Run a script of the repository with this Python, from its root."""
+    return subprocess.run(
+        [sys.executable] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        **kwargs)
+
+
+def build(config, **model_changes):
+    """The detector of ``configs/<config>``, initialised, without ImageNet
+    weights."""
+    cfg = Config.fromfile(str(ROOT / 'configs' / config))
+    cfg.model.backbone.init_cfg = None
+    cfg.model.update(model_changes)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def randomize(model, seed=0):
+    """Random BN weights and statistics (in eval mode), so that a wrong
+    mapping or a wrong fusion shows in the outputs."""
+    gen = torch.Generator().manual_seed(seed)
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            n = module.num_features
+            module.weight.data = torch.rand(n, generator=gen) + 0.5
+            module.bias.data = torch.randn(n, generator=gen) * 0.1
+            module.running_mean = torch.randn(n, generator=gen) * 0.1
+            module.running_var = torch.rand(n, generator=gen) + 0.5
+            module.num_batches_tracked.fill_(7)
+    model.eval()  # mmdet's MobileNetV2.train() returns None
+    return model
 
 
 def model_config(config):

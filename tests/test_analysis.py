@@ -1,45 +1,30 @@
 """Complexity counts, BN fusion, and the benchmark tools in quick mode."""
-import subprocess
+
+import importlib.util
 import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, build, randomize, run_tool
+from mmdet.evaluation import VOCMetric
 from mmdet.models.backbones import MobileNetV2
-from mmdet.registry import MODELS
-from mmengine.config import Config
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
 
+from mnx_det.analysis.bootstrap import (bootstrap_maps, interval, voc_map,
+                                        voc_results)
 from mnx_det.analysis.complexity import (count, detector_complexity,
                                          imagenet_classifier)
-from mnx_det.analysis.timing import variants
+from mnx_det.analysis.timing import Timing, variants
 from mnx_det.models import MobileNeXt
 
 # (detector, backbone) parameters of the official SSDLite detectors.
 SSDLITE = {
-    'configs/ssdlite_mobilenext_voc.py': (3_476_308, 2_254_416),
-    'configs/ssdlite_mobilenetv2_voc.py': (3_425_988, 2_223_872),
+    'ssdlite_mobilenext_voc.py': (3_476_308, 2_254_416),
+    'ssdlite_mobilenetv2_voc.py': (3_425_988, 2_223_872),
 }
-
-
-def build(config):
-    cfg = Config.fromfile(str(ROOT / config))
-    cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model
-
-
-def randomize_bn(model):
-    gen = torch.Generator().manual_seed(0)
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            n = m.num_features
-            m.running_mean = torch.randn(n, generator=gen) * 0.1
-            m.running_var = torch.rand(n, generator=gen) + 0.5
-            m.weight.data = torch.rand(n, generator=gen) + 0.5
-            m.bias.data = torch.randn(n, generator=gen) * 0.1
-    model.eval()  # mmdet's MobileNetV2.train() returns None
-    return model
 
 
 @pytest.mark.parametrize('config', sorted(SSDLITE))
@@ -64,7 +49,7 @@ def test_imagenet_counts():
     lambda: MobileNetV2(out_indices=(4, 7)),
 ])
 def test_bn_fusion_keeps_backbone_outputs(backbone):
-    model = randomize_bn(backbone())
+    model = randomize(backbone())
     x = torch.rand(2, 3, 128, 128)
     fused = variants(model, ('BN fused', ))['BN fused']
     assert not any(
@@ -76,7 +61,7 @@ def test_bn_fusion_keeps_backbone_outputs(backbone):
 
 @pytest.mark.parametrize('config', sorted(SSDLITE))
 def test_bn_fusion_keeps_detector_outputs(config):
-    model = randomize_bn(build(config))
+    model = randomize(build(config))
     x = torch.rand(1, 3, 320, 320)
     fused = variants(model, ('BN fused', ))['BN fused']
     with torch.no_grad():
@@ -85,23 +70,19 @@ def test_bn_fusion_keeps_detector_outputs(config):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
 
 
-def run_tool(args):
-    result = subprocess.run(
-        [sys.executable] + [str(a) for a in args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True)
+def run_ok(args):
+    result = run_tool(args)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
 
 def test_benchmark_quick_mode(tmp_path):
-    out = run_tool([
+    out = run_ok([
         'tools/analysis_tools/benchmark.py', '--quick', '--size', '128',
         '--out-dir', tmp_path
     ])
     report = (tmp_path / 'benchmark_cpu.md').read_text()
-    for section in ('Backbones', 'Detectors', 'Training',
+    for section in ('Backbones and detectors', 'Training', 'SSDLite loss path',
                     'Identity tensor multiplier', 'Width multipliers'):
         assert f'## {section}' in report
     assert '| 1/6 |' in report
@@ -110,7 +91,7 @@ def test_benchmark_quick_mode(tmp_path):
 
 
 def test_data_loading_benchmark_quick(tmp_path):
-    run_tool([
+    run_ok([
         'tools/analysis_tools/benchmark_data.py', '--toy', '--workers', '0',
         '--batches', '2', '--steps', '1', '--batch-size', '2', '--out-dir',
         tmp_path
@@ -120,7 +101,7 @@ def test_data_loading_benchmark_quick(tmp_path):
 
 
 def test_complexity_tool(tmp_path):
-    out = run_tool([
+    out = run_ok([
         'tools/analysis_tools/complexity.py',
         'configs/ssdlite_mobilenext_voc.py', '--paper', '--out-dir', tmp_path
     ])
@@ -128,3 +109,79 @@ def test_complexity_tool(tmp_path):
     report = (tmp_path / 'complexity.md').read_text()
     assert '| SSDLite320-MobileNeXt | 21 | 3,476,308 | 2,254,416 |' in report
     assert '| 1.0 | MobileNeXt | 3,535,416 |' in report
+
+
+def load_benchmark_tool():
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool', ROOT / 'tools/analysis_tools/benchmark.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_refuses_a_table_that_contradicts_itself(monkeypatch):
+    tool = load_benchmark_tool()
+    timings = {
+        ('backbone', 'MobileNeXt'): Timing(300, 314, 330),
+        ('detector', 'MobileNeXt'): Timing(170, 179, 190),
+        ('backbone', 'MobileNetV2'): Timing(290, 300, 310),
+        ('detector', 'MobileNetV2'): Timing(310, 320, 340),
+    }
+    args = SimpleNamespace(quick=False)
+    with pytest.raises(
+            tool.InconsistentTimingError,
+            match=r'the MobileNeXt detector \(179.00 \(170.00-190.00\) ms\) '
+            'timed faster than its own backbone'):
+        tool.check_whole_vs_part(args, timings, 'detector', 'backbone',
+                                 'eager, batch 8')
+    # quick checks of the tool never write into benchmarks/
+    monkeypatch.setattr(sys, 'argv', ['benchmark.py', '--quick'])
+    assert Path(tool.parse_args().out_dir).resolve() != ROOT / 'benchmarks'
+
+
+def toy_samples(num_images, seed):
+    """Predicted data samples with ground truth: noisy copies of the
+    ground-truth boxes plus a false positive per image."""
+    gen = torch.Generator().manual_seed(seed)
+    samples = []
+    for _ in range(num_images):
+        corners = torch.rand(2, 2, 2, generator=gen) * 100
+        gt = torch.cat([corners.min(1).values, corners.max(1).values + 20], 1)
+        noisy = gt + torch.randn(gt.shape, generator=gen) * 6
+        pred = torch.cat([noisy, torch.tensor([[0., 0., 30., 30.]])])
+        sample = DetDataSample(metainfo=dict(img_id='x'))
+        sample.gt_instances = InstanceData(
+            bboxes=gt, labels=torch.tensor([0, 1]))
+        sample.ignored_instances = InstanceData(
+            bboxes=torch.zeros(0, 4), labels=torch.zeros(0, dtype=torch.long))
+        sample.pred_instances = InstanceData(
+            bboxes=pred,
+            scores=torch.rand(3, generator=gen),
+            labels=torch.tensor([0, 1, 0]))
+        samples.append(sample)
+    return samples
+
+
+def test_bootstrap_intervals_of_the_voc_map():
+    classes = ('a', 'b')
+    results = {
+        name: voc_results(toy_samples(20, seed), classes)
+        for name, seed in (('one', 0), ('two', 1))
+    }
+    metric = VOCMetric(eval_mode='11points')
+    metric.dataset_meta = dict(classes=classes)
+    metric.process({}, [s.to_dict() for s in toy_samples(20, 0)])
+    assert voc_map(results['one'], classes) == pytest.approx(
+        metric.compute_metrics(metric.results)['mAP'], abs=5e-4)
+    maps = bootstrap_maps(results, classes, rounds=30)
+    low, high = interval(maps['one'])
+    assert low < voc_map(results['one'], classes) < high
+    assert maps['one'].shape == (30, )
+    # paired resamplings: a detector against itself differs by exactly 0
+    same = bootstrap_maps({
+        'a': results['one'],
+        'b': results['one']
+    },
+                          classes,
+                          rounds=20)
+    assert interval(same['a'] - same['b']) == (0.0, 0.0)

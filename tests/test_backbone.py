@@ -232,9 +232,17 @@ def test_identity_ratio_gradients():
         fast = block(x)  # inference path: in-place add on 8 channels
     torch.testing.assert_close(out.detach(), fast, rtol=0, atol=0)
     out.sum().backward()
-    # the 8 shortcut channels pass gradient straight through
+    # the residual branch alone, for the gradient without the shortcut
+    block.use_identity = False
+    branch_x = x.detach().clone().requires_grad_()
+    block(branch_x).sum().backward()
+    # exactly the 8 shortcut channels receive the upstream gradient (1)
+    # on top of the branch's; the other 16 the branch's alone
     assert block.identity_channels == 8
-    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    shortcut = torch.zeros_like(x)
+    shortcut[:, :8] = 1
+    torch.testing.assert_close(
+        x.grad, branch_x.grad + shortcut, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize('kwargs, value', [

@@ -167,3 +167,26 @@ def test_stack_imports_and_compiled_ops():
     for package in ('torch', 'mmcv', 'mmengine', 'mmdet', 'pycocotools'):
         assert f'{package} ' in result.stdout
         assert 'not installed' not in result.stdout.split(f'{package} ')[1]
+
+
+def test_patch_wraps_once_and_checks_the_release():
+    from mnx_det import compat
+
+    class Owner:
+
+        def greet(self):
+            return 'hello'
+
+    def shout(original):
+        return lambda self: original(self).upper()
+
+    installed = compat.importlib.metadata.version('mmengine')
+    compat.patch(Owner, 'greet', 'mmengine', installed)(shout)
+    compat.patch(Owner, 'greet', 'mmengine', installed)(shout)  # no-op
+    assert Owner().greet() == 'HELLO'
+    assert Owner.greet.__name__ == 'greet'
+    with pytest.warns(
+            RuntimeWarning,
+            match=f'of mmengine 0.0.1, but mmengine {installed} '
+            'is installed'):
+        compat.patch(Owner, 'greet', 'mmengine', '0.0.1')(shout)

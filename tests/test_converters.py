@@ -3,35 +3,18 @@ import argparse
 import subprocess
 import sys
 from collections import OrderedDict
-from pathlib import Path
 
 import pytest
 import torch
 import torchvision
+from conftest import ROOT, randomize
 from mmdet.models.backbones import MobileNetV2
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mnx_det.compat import load_checkpoint_file
 from mnx_det.converters import (CheckpointMismatchError, convert_official,
                                 convert_torchvision)
 from mnx_det.models import MobileNeXt
 from mnx_det.testing import OfficialMobileNeXt
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def randomize(model, seed=0):
-    """Random weights and BN statistics, so that a wrong map shows."""
-    gen = torch.Generator().manual_seed(seed)
-    for module in model.modules():
-        if isinstance(module, _BatchNorm):
-            n = module.num_features
-            module.weight.data = torch.rand(n, generator=gen) + 0.5
-            module.bias.data = torch.randn(n, generator=gen) * 0.1
-            module.running_mean = torch.randn(n, generator=gen) * 0.1
-            module.running_var = torch.rand(n, generator=gen) + 0.5
-            module.num_batches_tracked.fill_(7)
-    return model.eval()
 
 
 def timm_checkpoint(model):

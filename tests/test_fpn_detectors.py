@@ -78,18 +78,31 @@ def test_training_step_and_inference_on_toy_set(detector, small_toy_voc):
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
     model.train()
     data = model.data_preprocessor(toy_batch(cfg), True)
-    losses = model(**data, mode='loss')
-    loss, _ = model.parse_losses(losses)
-    assert torch.isfinite(loss)
-    loss.backward()
-    optimizer.step()
+    # a learning signal: a few steps on one batch lower its loss
+    first = None
+    for _ in range(3):
+        loss, _ = model.parse_losses(model(**data, mode='loss'))
+        assert torch.isfinite(loss)
+        first = loss.item() if first is None else first
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    loss, _ = model.parse_losses(model(**data, mode='loss'))
+    assert loss.item() < first
 
     model.eval()
     data = model.data_preprocessor(toy_batch(cfg, 1), False)
     with torch.no_grad():
         (result, ) = model(**data, mode='predict')
-    assert result.pred_instances.bboxes.shape[1] == 4
-    assert len(result.pred_instances.bboxes) > 0
+    pred = result.pred_instances
+    num = len(pred.bboxes)
+    assert 0 < num <= test_cfg.get('max_per_img', 100)
+    assert pred.bboxes.shape == (num, 4) and pred.scores.shape == (num, )
+    assert pred.labels.shape == (num, ) and pred.labels.dtype == torch.long
+    assert ((pred.labels >= 0) & (pred.labels < 3)).all()
+    assert (pred.bboxes[:, 2:] >= pred.bboxes[:, :2]).all()
+    assert (pred.scores[:-1] >= pred.scores[1:]).all()  # sorted
+    assert result.img_id == data['data_samples'][0].img_id
 
 
 def test_frozen_stages_and_norm_eval_in_detector(small_toy_voc):
@@ -126,6 +139,9 @@ def test_retinanet_learns_on_toy_set(tmp_path):
         cfg.randomness = dict(seed=0)
         cfg.train_cfg.update(max_epochs=epochs, val_interval=epochs)
         cfg.param_scheduler[1].update(end=epochs, milestones=[epochs - 1])
+        # no workers left for the garbage collector to stop, slowly, later
+        cfg.train_dataloader.persistent_workers = False
+        cfg.val_dataloader.persistent_workers = False
         return Runner.from_cfg(cfg)
 
     untrained = runner_for('untrained', 1)

@@ -14,6 +14,10 @@ def test_ssdlite_mobilenext_learns_the_toy_set(tmp_path):
     cfg.work_dir = str(tmp_path / 'work_dir')
     cfg.randomness = dict(seed=0)
     cfg.default_hooks.checkpoint.interval = cfg.train_cfg.max_iters
+    # Workers that outlive the test would be shut down, slowly, by the
+    # garbage collector during a later test.
+    cfg.train_dataloader.persistent_workers = False
+    cfg.val_dataloader.persistent_workers = False
     runner = Runner.from_cfg(cfg)
     runner.train()
     trained = runner.val()['pascal_voc/mAP']

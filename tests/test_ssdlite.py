@@ -1,17 +1,16 @@
 """SSDLite detectors built from the real configs."""
-from pathlib import Path
 
 import pytest
 import torch
+from conftest import build
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
-from mmengine.config import Config, ConfigDict
+from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 
 import mnx_det  # noqa: F401  (registers the modules, applies compat)
 
-ROOT = Path(__file__).resolve().parents[1]
 # (total, backbone, extras, head) of the official detectors, 21 classes.
 OFFICIAL_PARAMS = {
     'ssdlite_mobilenext_voc.py': (3_476_308, 2_254_416, 700_672, 521_220),
@@ -25,15 +24,6 @@ LEVELS = {
 SIDES_320 = (20, 10, 5, 3, 2, 1)
 
 register_all_modules()
-
-
-def build(config, **model_changes):
-    cfg = Config.fromfile(str(ROOT / 'configs' / config))
-    cfg.model.backbone.init_cfg = None
-    cfg.model.update(model_changes)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model
 
 
 def num_params(module):

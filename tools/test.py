@@ -10,8 +10,10 @@ from mmdet.evaluation import DumpDetResults
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from mnx_det.datasets import DatasetNotFoundError
-from mnx_det.engine import check_datasets, load_config, use_gloo_without_cuda
+from mnx_det.engine import (USER_ERRORS, add_launcher_args,
+                            add_partial_load_arg, check_checkpoint_fits,
+                            check_datasets, load_config, parse_launcher_args,
+                            use_gloo_without_cuda)
 
 
 def parse_args():
@@ -31,13 +33,26 @@ def parse_args():
         nargs='+',
         action=DictAction,
         help='override config settings, key=value')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser.parse_args()
+    add_partial_load_arg(parser)
+    add_launcher_args(parser)
+    return parse_launcher_args(parser)
+
+
+def test(cfg, args):
+    check_datasets(cfg, ('test', ))
+    # Testing loads the whole detector; no ImageNet weights are needed.
+    cfg.model.backbone.init_cfg = None
+    if args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    runner = Runner.from_cfg(cfg)
+    if not args.allow_partial_load:
+        check_checkpoint_fits(runner.model, args.checkpoint)
+    if args.out is not None:
+        if not args.out.endswith(('.pkl', '.pickle')):
+            sys.exit('error: --out must be a .pkl or .pickle file')
+        runner.test_evaluator.metrics.append(
+            DumpDetResults(out_file_path=args.out))
+    runner.test()
 
 
 def main():
@@ -47,20 +62,9 @@ def main():
     cfg.load_from = args.checkpoint
     use_gloo_without_cuda(cfg)
     try:
-        check_datasets(cfg, ('test', ))
-    except DatasetNotFoundError as exc:
+        test(cfg, args)
+    except USER_ERRORS as exc:
         sys.exit(f'error: {exc}')
-    # Testing loads the whole detector; no ImageNet weights are needed.
-    cfg.model.backbone.init_cfg = None
-    if args.show_dir:
-        cfg = trigger_visualization_hook(cfg, args)
-    runner = Runner.from_cfg(cfg)
-    if args.out is not None:
-        if not args.out.endswith(('.pkl', '.pickle')):
-            sys.exit('error: --out must be a .pkl or .pickle file')
-        runner.test_evaluator.metrics.append(
-            DumpDetResults(out_file_path=args.out))
-    runner.test()
 
 
 if __name__ == '__main__':

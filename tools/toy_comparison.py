@@ -6,13 +6,14 @@ Generates the toy set (data/toy_voc), trains both detectors from scratch
 with their toy configs, evaluates them with the VOC07 11-point mAP, and
 writes to the output folder:
 
-- ``comparison.md``: mAP, parameters, MAdds and CPU latency side by side;
+- ``comparison.md``: mAP with a 95% bootstrap interval over the test
+  images (and one for the difference of the two), parameters, MAdds and CPU
+  latency side by side;
 - ``detections.png``: ground truth and both detectors' boxes on test images;
 - ``training_curves.png``: the training losses of both runs.
 """
 import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 
@@ -22,7 +23,10 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mnx_det.analysis.bootstrap import (bootstrap_maps, interval, voc_map,
+                                        voc_results)
 from mnx_det.analysis.complexity import count
+from mnx_det.analysis.timing import inference, measure
 from mnx_det.datasets import make_toy_voc
 from mnx_det.engine import set_data_root
 
@@ -55,24 +59,25 @@ def train_and_evaluate(name, config, data_root, work_dir, seed):
     return runner, cfg, metrics
 
 
-def latency_ms(model, size, repeats=20):
+def latencies_ms(models, size, repeats=20):
+    """Batch-1 latency of each model, timed in the same interleaved rounds
+    (medians)."""
     x = torch.rand(1, 3, size, size)
-    times = []
-    with torch.no_grad():
-        for i in range(repeats + 3):
-            start = time.perf_counter()
-            model(x)
-            if i >= 3:
-                times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return measure({
+        name: inference(m, x)
+        for name, m in models.items()
+    },
+                   repeats,
+                   warmup=3)
 
 
-def predict(runner, num_images):
-    """Predictions of the first test images, with their ground truth."""
+def predict(runner, num_images=None):
+    """Predictions of the first test images (all by default), with their
+    ground truth."""
     dataset = runner.val_dataloader.dataset
     model = runner.model.eval()
     out = []
-    for index in range(num_images):
+    for index in range(num_images or len(dataset)):
         data = dataset[index]
         batch = model.data_preprocessor(
             dict(inputs=[data['inputs']], data_samples=[data['data_samples']]),
@@ -149,15 +154,32 @@ def training_curves(log_dirs, path):
     plt.close(fig)
 
 
-def comparison_table(rows, size):
+def comparison_table(rows, size, difference, num_images):
     lines = [
-        f'| detector | VOC07 mAP (11-point) | params | MAdds ({size}x{size})'
-        f' | CPU latency, batch 1 ({size}x{size}) |', '|---|---|---|---|---|'
+        f'| detector | VOC07 mAP (11-point), 95% interval | params | MAdds '
+        f'({size}x{size}) | CPU latency, batch 1 ({size}x{size}) |',
+        '|---|---|---|---|---|'
     ]
     for name, row in rows.items():
-        lines.append(f"| {name} | {row['mAP']:.3f} | {row['params'] / 1e6:.2f}"
-                     f"M | {row['madds'] / 1e9:.3f}G | "
-                     f"{row['latency']:.1f} ms |")
+        low, high = row['interval']
+        lines.append(f"| {name} | {row['mAP']:.3f} ({low:.3f}-{high:.3f}) | "
+                     f"{row['params'] / 1e6:.2f}M | {row['madds'] / 1e9:.3f}G"
+                     f" | {row['latency']:.1f} ms |")
+    (first, a), (second, b) = rows.items()
+    low, high = difference
+    overlap = a['interval'][0] <= b['interval'][1] and \
+        b['interval'][0] <= a['interval'][1]
+    verdict = ('the two intervals overlap, and the difference interval '
+               'holds 0: this toy run does not rank the two detectors'
+               if low <= 0 <= high else
+               f'the difference interval excludes 0 (intervals '
+               f"{'overlap' if overlap else 'do not overlap'})")
+    lines += [
+        '', f'mAP intervals: 2.5th-97.5th percentiles over 200 bootstrap '
+        f'resamplings of the {num_images} test images (one training seed). '
+        f'{first} - {second}: {a["mAP"] - b["mAP"]:+.3f} '
+        f'({low:+.3f} to {high:+.3f}, paired resamplings); {verdict}.'
+    ]
     return '\n'.join(lines) + '\n'
 
 
@@ -166,6 +188,12 @@ def parse_args():
     parser.add_argument('--out-dir', default='work_dirs/toy_comparison')
     parser.add_argument('--data', default='data/toy_voc')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--test-images',
+        type=int,
+        default=400,
+        help='toy test images: evaluation is cheap next to training, and '
+        'more images narrow the mAP intervals')
     parser.add_argument(
         '--images', type=int, default=4, help='test images in detections.png')
     return parser.parse_args()
@@ -177,24 +205,34 @@ def main():
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f'generating the toy VOC set in {args.data} ...', flush=True)
-    data_root = make_toy_voc(args.data)
-    rows, predictions, log_dirs = {}, {}, {}
+    data_root = make_toy_voc(args.data, num_test=args.test_images)
+    rows, predictions, log_dirs, results, models = {}, {}, {}, {}, {}
     for name, config in DETECTORS.items():
         runner, cfg, metrics = train_and_evaluate(name, config, data_root,
                                                   out_dir / Path(config).stem,
                                                   args.seed)
         log_dirs[name] = runner.log_dir
         size = cfg.input_size
-        model = runner.model.eval()
+        models[name] = model = runner.model.eval()
         params, madds = count(model, (torch.rand(1, 3, size, size), ))
-        rows[name] = dict(
-            mAP=metrics['pascal_voc/mAP'],
-            params=params,
-            madds=madds,
-            latency=latency_ms(model, size))
-        predictions[name] = predict(runner, args.images)
         classes = runner.val_dataloader.dataset.metainfo['classes']
-    table = comparison_table(rows, size)
+        samples = predict(runner)
+        results[name] = voc_results(samples, classes)
+        # the same number VOCMetric printed for the run
+        assert abs(
+            voc_map(results[name], classes) - metrics['pascal_voc/mAP']) < 1e-3
+        rows[name] = dict(
+            mAP=metrics['pascal_voc/mAP'], params=params, madds=madds)
+        predictions[name] = samples[:args.images]
+    print('bootstrapping the mAP over the test images ...', flush=True)
+    maps = bootstrap_maps(results, classes)
+    for name, row in rows.items():
+        row['interval'] = interval(maps[name])
+    first, second = DETECTORS
+    difference = interval(maps[first] - maps[second])
+    for name, ms in latencies_ms(models, size).items():
+        rows[name]['latency'] = ms
+    table = comparison_table(rows, size, difference, args.test_images)
     (out_dir / 'comparison.md'
      ).write_text('# SSDLite on the toy VOC set, trained from scratch\n\n' +
                   table)

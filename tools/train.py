@@ -4,16 +4,18 @@
     bash tools/dist_train.sh configs/ssdlite_mobilenext_voc.py 4
 """
 import argparse
+import os
 import sys
 
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from mnx_det.datasets import DatasetNotFoundError
-from mnx_det.engine import (PretrainedNotFoundError, ScheduleScalingError,
+from mnx_det.engine import (USER_ERRORS, WorkDirLock, add_launcher_args,
+                            add_partial_load_arg, check_checkpoint_fits,
                             check_datasets, check_pretrained,
-                            launcher_world_size, load_config, scale_schedule,
-                            use_gloo_without_cuda)
+                            launcher_world_size, load_config,
+                            parse_launcher_args, resolve_resume,
+                            scale_schedule, use_gloo_without_cuda)
 
 
 def parse_args():
@@ -40,13 +42,9 @@ def parse_args():
         action=DictAction,
         help='override config settings, key=value (e.g. '
         'train_cfg.max_iters=100)')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser.parse_args()
+    add_partial_load_arg(parser)
+    add_launcher_args(parser)
+    return parse_launcher_args(parser)
 
 
 def apply_args(cfg, args):
@@ -64,25 +62,39 @@ def apply_args(cfg, args):
         cfg.resume, cfg.load_from = True, args.resume
 
 
+def is_first_process():
+    """Rank 0 of a launcher (torchrun, slurm), or a single process."""
+    return os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')) == '0'
+
+
+def train(cfg, args):
+    check_pretrained(cfg)
+    check_datasets(cfg, ('train', 'val'))
+    schedule = scale_schedule(cfg, launcher_world_size(args.launcher))
+    resolve_resume(cfg)
+    runner = Runner.from_cfg(cfg)
+    if schedule:
+        runner.logger.info(f'schedule: {schedule}')
+    if cfg.load_from and not cfg.resume and not args.allow_partial_load:
+        check_checkpoint_fits(runner.model, cfg.load_from)
+    runner.train()
+
+
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     apply_args(cfg, args)
     use_gloo_without_cuda(cfg)
+    lock = WorkDirLock(cfg.work_dir) if is_first_process() else None
     try:
-        check_pretrained(cfg)
-        check_datasets(cfg, ('train', 'val'))
-        schedule = scale_schedule(cfg, launcher_world_size(args.launcher))
-    except (DatasetNotFoundError, PretrainedNotFoundError,
-            ScheduleScalingError) as exc:
+        if lock:
+            lock.acquire()
+        train(cfg, args)
+    except USER_ERRORS as exc:
         sys.exit(f'error: {exc}')
-    runner = Runner.from_cfg(cfg)
-    if schedule:
-        runner.logger.info(f'schedule: {schedule}')
-    try:
-        runner.train()
-    except ScheduleScalingError as exc:
-        sys.exit(f'error: {exc}')
+    finally:
+        if lock:
+            lock.release()
 
 
 if __name__ == '__main__':

@@ -15,6 +15,10 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='DetVisualizationHook'))
 
+# Stop at the first NaN/inf loss or lr, before it reaches the weights
+# (mnx_det.engine.NonFiniteLossHook; action='skip' skips the step instead).
+custom_hooks = [dict(type='NonFiniteLossHook')]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -4,6 +4,7 @@ machine (clocks, other load) touches all cases alike; medians are reported.
 import copy
 import statistics
 import time
+from typing import NamedTuple
 
 import torch
 from mmcv.cnn import fuse_conv_bn
@@ -14,17 +15,27 @@ def synchronize(device):
         torch.cuda.synchronize()
 
 
-def measure(cases, repeats, warmup=2, device='cpu'):
+class Timing(NamedTuple):
+    """Milliseconds of one case over the timed rounds."""
+    min: float
+    median: float
+    max: float
+
+    def __str__(self):
+        return f'{self.median:.2f} ({self.min:.2f}-{self.max:.2f})'
+
+
+def measure_spread(cases, repeats, warmup=2, device='cpu'):
     """Time callables interleaved.
 
     Args:
         cases (dict[str, callable]): What to time.
-        repeats (int): Timed rounds.
+        repeats (int): Timed rounds; each round calls every case once.
         warmup (int): Untimed calls of each case first.
         device (str): Synchronised around each call when CUDA.
 
     Returns:
-        dict[str, float]: Median milliseconds per case.
+        dict[str, Timing]: min, median and max milliseconds per case.
     """
     for fn in cases.values():
         for _ in range(warmup):
@@ -37,7 +48,19 @@ def measure(cases, repeats, warmup=2, device='cpu'):
             fn()
             synchronize(device)
             samples[name].append((time.perf_counter() - start) * 1000)
-    return {name: statistics.median(v) for name, v in samples.items()}
+    return {
+        name: Timing(min(v), statistics.median(v), max(v))
+        for name, v in samples.items()
+    }
+
+
+def measure(cases, repeats, warmup=2, device='cpu'):
+    """As :func:`measure_spread`, returning the median milliseconds."""
+    return {
+        name: timing.median
+        for name, timing in measure_spread(cases, repeats, warmup,
+                                           device).items()
+    }
 
 
 def variants(model, kinds=('eager', 'BN fused', 'channels_last')):

@@ -2,14 +2,18 @@
 
     python tools/analysis_tools/benchmark.py [--device cuda] [--quick]
 
-Sections, each timed interleaved (MobileNeXt and MobileNetV2 alternate) and
-reported as medians with the MobileNeXt / MobileNetV2 ratio:
+Sections, each timed interleaved (every case once per round), reported as
+median (min-max) with the MobileNeXt / MobileNetV2 ratio of the medians.
+Rows that are compared are timed in the same rounds, and a table in which a
+whole detector is faster than its own backbone is refused (the machine was
+too noisy), not written:
 
-1. backbones with the SSDLite taps (and the official MobileNeXt layout),
-   eager, BN fused and channels_last, batch 1 and batch N, and a training
-   step at batch N;
-2. the SSDLite320 detectors: forward without and with post-processing;
-3. training throughput of a full SSDLite step (images/s);
+1. backbones with the SSDLite taps (and the official MobileNeXt layout)
+   and the SSDLite detectors without and with post-processing, all timed in
+   the same interleaved rounds, eager, BN fused and channels_last, batch 1
+   and batch N;
+2-3. training steps of the backbones and of the whole detectors at batch
+   N, in the same rounds (images/s);
 4. the SSDLite loss path: targets, hard negative mining, loss and backward,
    mmdet's per-image loop vs the batched loss, at batch 8 and 32, and a
    whole SSDLite-MobileNeXt training step at batch 32 with each;
@@ -22,6 +26,8 @@ Writes ``benchmarks/benchmark_<device>.md`` and
 import argparse
 import copy
 import platform
+import sys
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -34,7 +40,8 @@ from mmengine.config import Config
 from mmengine.structures import InstanceData
 
 from mnx_det.analysis.complexity import WIDTHS, count, imagenet_classifier
-from mnx_det.analysis.timing import inference, measure, variants
+from mnx_det.analysis.timing import (inference, measure, measure_spread,
+                                     variants)
 from mnx_det.models import MobileNeXt
 from mnx_det.testing import OfficialMobileNeXt
 
@@ -67,64 +74,127 @@ def repeats_for(args, batch):
 
 
 def ratio_rows(results, title):
-    """Markdown rows: a, b and a / b for every setting in ``results``."""
+    """Markdown rows: MobileNeXt, MobileNetV2 (median and min-max, ms) and
+    the ratio of the medians, for every setting in ``results``."""
     lines = [
-        f'| {title} | MobileNeXt (ms) | MobileNetV2 (ms) | ratio |',
-        '|---|---|---|---|'
+        f'| {title} | MobileNeXt, ms (min-max) | MobileNetV2, ms (min-max) '
+        '| ratio |', '|---|---|---|---|'
     ]
     for setting, times in results.items():
         a, b = times['MobileNeXt'], times['MobileNetV2']
-        lines.append(f'| {setting} | {a:.2f} | {b:.2f} | {a / b:.2f} |')
+        lines.append(f'| {setting} | {a} | {b} | '
+                     f'{a.median / b.median:.2f} |')
     return lines
 
 
-def bench_backbones(args):
-    backbones = {
-        'MobileNeXt':
-        MobileNeXt(
+class InconsistentTimingError(RuntimeError):
+    """A whole timed faster than its own part: the rounds were too noisy
+    for the table to mean anything."""
+
+
+def check_whole_vs_part(args, timings, whole, part, setting):
+    """Refuse (warn with --quick) when ``whole`` of a family, timed in the
+    same rounds, has a lower median than its ``part``."""
+    for family in FAMILIES:
+        w, p = timings[(whole, family)], timings[(part, family)]
+        if w.median < p.median:
+            message = (f'{setting}: the {family} {whole} ({w} ms) timed '
+                       f'faster than its own {part} ({p} ms) in the same '
+                       'rounds; the machine was too noisy')
+            if not args.quick:
+                raise InconsistentTimingError(
+                    message + ': nothing written, run again (more '
+                    '--repeats, a quieter machine)')
+            print(f'warning: {message}', flush=True)
+
+
+def by_family(timings, what):
+    return {f: timings[(what, f)] for f in FAMILIES}
+
+
+def ssdlite_backbone(family):
+    """The backbone of the SSDLite detector, with its taps."""
+    if family == 'MobileNeXt':
+        return MobileNeXt(
             out_indices=(7, ),
-            taps=('layer6.0.expansion', 'layer8.0.expansion')),
-        'MobileNetV2':
-        MobileNetV2(out_indices=(4, 7)),
+            taps=('layer6.0.expansion', 'layer8.0.expansion'))
+    return MobileNetV2(out_indices=(4, 7))
+
+
+def inference_cases(args, models, x, kind, samples, with_nms):
+    """Backbone, detector and (where NMS runs) detector with
+    post-processing of each family, in one dict to time together."""
+    cl = kind == 'channels_last'
+    cases = {}
+    for family, (backbone, detector) in models.items():
+        backbone = variants(backbone, (kind, ))[kind]
+        detector = variants(detector, (kind, ))[kind]
+        cases[('backbone', family)] = inference(backbone, x, cl)
+        cases[('detector', family)] = inference(detector, x, cl)
+        if with_nms:
+            cases[('detector with NMS', family)] = inference(
+                detector, x, cl, data_samples=samples, mode='predict')
+    return cases
+
+
+def bench_inference(args):
+    """Backbones and whole detectors timed in the same interleaved rounds,
+    so that every row compares like with like."""
+    models = {
+        f: (ssdlite_backbone(f).to(args.device), build_ssdlite(f, args.device))
+        for f in FAMILIES
     }
     official = OfficialMobileNeXt().features.to(args.device).eval()
-    results, vs_official = {}, {}
-    for batch in (1, args.batch):
+    with_nms = mmcv_ops_available(args.device)
+    tables = {'backbone': {}, 'detector': {}, 'detector with NMS': {}}
+    vs_official = {}
+    # An untrained detector scores every (prior, class) pair above the
+    # official 0.01, so its NMS is the worst case: quick runs time it once.
+    batches = (1, ) if args.quick else (1, args.batch)
+    kinds = ('eager', ) if args.quick else ('eager', 'BN fused',
+                                            'channels_last')
+    for batch in batches:
         x = torch.rand(batch, 3, args.size, args.size, device=args.device)
-        for kind in ('eager', 'BN fused', 'channels_last'):
-            cases = {
-                name:
-                inference(
-                    variants(m.to(args.device), (kind, ))[kind],
-                    x,
-                    channels_last=kind == 'channels_last')
-                for name, m in backbones.items()
-            }
+        samples = det_samples(batch, args.size)
+        for kind in kinds:
+            cases = inference_cases(args, models, x, kind, samples, with_nms)
             if kind == 'eager':
-                cases['official'] = inference(official, x)
-            times = measure(
+                cases[('official', 'MobileNeXt')] = inference(official, x)
+            timings = measure_spread(
                 cases, repeats_for(args, batch), device=args.device)
-            results[f'{kind}, batch {batch}'] = times
+            setting = f'{kind}, batch {batch}'
+            check_whole_vs_part(args, timings, 'detector', 'backbone', setting)
+            for what in tables:
+                if (what, FAMILIES[0]) in timings:
+                    tables[what][setting] = by_family(timings, what)
             if kind == 'eager':
-                vs_official[f'batch {batch}'] = (times['MobileNeXt'],
-                                                 times['official'])
-    x = torch.rand(args.batch, 3, args.size, args.size, device=args.device)
-    results[f'training step, batch {args.batch}'] = measure(
-        {
-            n: backbone_train_step(m, x)
-            for n, m in backbones.items()
-        },
-        max(3, args.repeats // 3),
-        warmup=1,
-        device=args.device)
-    lines = ratio_rows(results, f'backbone, {args.size}x{args.size}')
+                vs_official[f'batch {batch}'] = (timings[('backbone',
+                                                          'MobileNeXt')],
+                                                 timings[('official',
+                                                          'MobileNeXt')])
+    size = f'{args.size}x{args.size}'
+    lines = ratio_rows(tables['backbone'], f'backbone, {size}') + ['']
+    lines += ratio_rows(tables['detector'],
+                        f'SSDLite detector, no post-processing, {size}')
+    if with_nms:
+        lines += [''] + ratio_rows(tables['detector with NMS'],
+                                   f'SSDLite detector with NMS, {size}')
+        lines += [
+            '', 'The detectors are untrained: every (prior, class) pair '
+            'scores above the official 0.01 and enters NMS, the worst '
+            'case of the official post-processing; a trained detector '
+            'passes far fewer.'
+        ]
+    else:
+        lines.append('\n(mmcv ops are not compiled for this device: '
+                     'post-processing was not timed.)')
     lines += [
-        '', '| MobileNeXt vs the official layout (eager) | ours (ms) |'
-        ' official (ms) | ratio |', '|---|---|---|---|'
+        '', '| MobileNeXt vs the official layout (eager) | ours, ms |'
+        ' official, ms | ratio |', '|---|---|---|---|'
     ]
     for setting, (ours, theirs) in vs_official.items():
-        lines.append(f'| {setting} | {ours:.2f} | {theirs:.2f} | '
-                     f'{ours / theirs:.2f} |')
+        lines.append(f'| {setting} | {ours} | {theirs} | '
+                     f'{ours.median / theirs.median:.2f} |')
     return lines
 
 
@@ -169,51 +239,6 @@ def det_samples(batch, size, with_gt=False, device='cpu'):
     return samples
 
 
-def bench_detectors(args):
-    models = {f: build_ssdlite(f, args.device) for f in FAMILIES}
-    with_nms = mmcv_ops_available(args.device)
-    results = {}
-    # An untrained detector scores every (prior, class) pair above the
-    # official 0.01, so its NMS is the worst case: quick runs time it once.
-    batches = (1, ) if args.quick else (1, args.batch)
-    kinds = ('eager', ) if args.quick else ('eager', 'BN fused',
-                                            'channels_last')
-    for batch in batches:
-        x = torch.rand(batch, 3, 320, 320, device=args.device)
-        samples = det_samples(batch, 320)
-        for kind in kinds:
-            fused = {f: variants(m, (kind, ))[kind] for f, m in models.items()}
-            cl = kind == 'channels_last'
-            results[f'no post-processing, {kind}, batch {batch}'] = measure(
-                {
-                    f: inference(m, x, cl)
-                    for f, m in fused.items()
-                },
-                repeats_for(args, batch),
-                device=args.device)
-            if with_nms:
-                results[f'with NMS, {kind}, batch {batch}'] = measure(
-                    {
-                        f:
-                        inference(
-                            m, x, cl, data_samples=samples, mode='predict')
-                        for f, m in fused.items()
-                    },
-                    repeats_for(args, batch),
-                    device=args.device)
-    lines = ratio_rows(results, 'SSDLite320 detector')
-    lines += [
-        '', 'The detectors are untrained: every (prior, class) pair scores '
-        'above the official 0.01 and enters NMS (64,680 per image), the '
-        'worst case of the official post-processing; a trained detector '
-        'passes far fewer.'
-    ]
-    if not with_nms:
-        lines.append('\n(mmcv ops are not compiled for this device: '
-                     'post-processing was not timed.)')
-    return lines
-
-
 def train_step(model, batch, device):
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
     x = torch.rand(batch, 3, 320, 320, device=device)
@@ -231,27 +256,35 @@ def train_step(model, batch, device):
 
 
 def bench_training(args):
-    models = {f: build_ssdlite(f, args.device) for f in FAMILIES}
-    for model in models.values():
-        model.train()
-    times = measure(
+    """Training steps of each backbone and its whole detector, in the same
+    interleaved rounds."""
+    x = torch.rand(args.batch, 3, 320, 320, device=args.device)
+    cases = {}
+    for family in FAMILIES:
+        detector = build_ssdlite(family, args.device).train()
+        cases[('backbone', family)] = backbone_train_step(
+            ssdlite_backbone(family).to(args.device), x)
+        cases[('detector', family)] = train_step(detector, args.batch,
+                                                 args.device)
+    timings = measure_spread(
+        cases, max(3, args.repeats // 3), warmup=1, device=args.device)
+    check_whole_vs_part(args, timings, 'detector', 'backbone',
+                        f'training step, batch {args.batch}')
+    lines = ratio_rows(
         {
-            f: train_step(m, args.batch, args.device)
-            for f, m in models.items()
-        },
-        max(3, args.repeats // 3),
-        warmup=1,
-        device=args.device)
-    lines = [
-        f'| SSDLite320 training step, batch {args.batch} | ms | images/s |',
-        '|---|---|---|'
+            f'{what} training step, batch {args.batch}': by_family(
+                timings, what)
+            for what in ('backbone', 'detector')
+        }, 'SSDLite320 training')
+    ips = {
+        f: args.batch * 1000 / timings[('detector', f)].median
+        for f in FAMILIES
+    }
+    lines += [
+        '', '| SSDLite320 training, images/s | MobileNeXt | MobileNetV2 |',
+        '|---|---|---|', f"| batch {args.batch} | {ips['MobileNeXt']:.1f} | "
+        f"{ips['MobileNetV2']:.1f} |"
     ]
-    for family, ms in times.items():
-        lines.append(f'| {family} | {ms:.1f} | '
-                     f'{args.batch * 1000 / ms:.1f} |')
-    mnx, mv2 = times['MobileNeXt'], times['MobileNetV2']
-    lines.append(f'| ratio (MobileNeXt / MobileNetV2) | {mnx / mv2:.2f} |'
-                 f' {mv2 / mnx:.2f} |')
     return lines
 
 
@@ -318,7 +351,7 @@ def bench_loss_path(args):
     paths = {'per-image (mmdet)': False, 'batched': True}
     loss_ms = {}
     for batch in batches:
-        loss_ms[batch] = measure(
+        loss_ms[batch] = measure_spread(
             {
                 name: loss_step(head, batch, batched, args.device)
                 for name, batched in paths.items()
@@ -326,7 +359,7 @@ def bench_loss_path(args):
             args.repeats,
             device=args.device)
     big = batches[-1]
-    step_ms = measure(
+    step_ms = measure_spread(
         {
             name: detector_step(model, big, batched, args.device)
             for name, batched in paths.items()
@@ -335,21 +368,21 @@ def bench_loss_path(args):
         warmup=1,
         device=args.device)
     lines = [
-        '| SSDLite-MobileNeXt loss path | per-image (ms) | batched (ms) | '
-        'speed-up |', '|---|---|---|---|'
+        '| SSDLite-MobileNeXt loss path | per-image (mmdet), ms (min-max) | '
+        'batched, ms (min-max) | speed-up |', '|---|---|---|---|'
     ]
-    for batch, times in loss_ms.items():
+    rows = {f'loss + backward, batch {b}': t for b, t in loss_ms.items()}
+    rows[f'whole training step, batch {big}'] = step_ms
+    for setting, times in rows.items():
         a, b = times['per-image (mmdet)'], times['batched']
-        lines.append(f'| loss + backward, batch {batch} | {a:.1f} | {b:.1f} '
-                     f'| {a / b:.1f}x |')
-    a, b = step_ms['per-image (mmdet)'], step_ms['batched']
-    lines.append(f'| whole training step, batch {big} | {a:.0f} | {b:.0f} | '
-                 f'{a / b:.2f}x |')
+        lines.append(f'| {setting} | {a} | {b} | '
+                     f'{a.median / b.median:.2f}x |')
+    a, b = (step_ms[k].median for k in paths)
     lines.append(f'| images/s, training step, batch {big} | '
                  f'{big * 1000 / a:.1f} | {big * 1000 / b:.1f} | |')
     small = batches[0]
     growth = {
-        name: loss_ms[big][name] / loss_ms[small][name]
+        name: loss_ms[big][name].median / loss_ms[small][name].median
         for name in paths
     }
     lines += [
@@ -433,10 +466,17 @@ def parse_args():
         '--quick',
         action='store_true',
         help='tiny run to check the tool: 1 repeat, batch 2')
-    parser.add_argument('--out-dir', default='benchmarks')
+    parser.add_argument(
+        '--out-dir',
+        help='where to write the tables (default: benchmarks/; a temporary '
+        'folder with --quick, so a check never replaces measured tables)')
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.batch = 1, 2
+    if args.out_dir is None:
+        args.out_dir = (
+            tempfile.mkdtemp(
+                prefix='mnx_det_quick_') if args.quick else 'benchmarks')
     return args
 
 
@@ -450,19 +490,23 @@ def main():
     png = out_dir / f'latency_vs_madds_{tag}.png'
     text = [
         f'# MobileNeXt vs MobileNetV2: speed on {device_name(args.device)}',
-        '', f'torch {torch.__version__}; medians of {args.repeats} '
-        'interleaved runs (5x as many at batch 1); ratio = MobileNeXt / '
-        'MobileNetV2 (< 1: MobileNeXt is faster). Regenerate with '
-        '`make benchmarks`.'
+        '', f'torch {torch.__version__}; {args.repeats} interleaved rounds '
+        '(5x as many at batch 1; fewer for training steps), cells are '
+        'median (min-max) in ms; rows compared with each other were timed '
+        'in the same rounds; ratio = MobileNeXt / MobileNetV2 of the medians '
+        '(< 1: MobileNeXt is faster). Regenerate with `make benchmarks`.'
     ]
-    sections = [('Backbones', bench_backbones), ('Detectors', bench_detectors),
+    sections = [('Backbones and detectors', bench_inference),
                 ('Training', bench_training),
                 ('SSDLite loss path', bench_loss_path),
                 ('Identity tensor multiplier', bench_identity_ratio),
                 ('Width multipliers', lambda a: bench_widths(a, png))]
     for title, bench in sections:
         print(f'benchmarking: {title} ...', flush=True)
-        text += ['', f'## {title}', ''] + bench(args)
+        try:
+            text += ['', f'## {title}', ''] + bench(args)
+        except InconsistentTimingError as exc:
+            sys.exit(f'error: {exc}')
     text += ['', f'![latency vs MAdds]({png.name})', '']
     report = '\n'.join(text)
     print(report)

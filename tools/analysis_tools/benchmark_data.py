@@ -5,8 +5,9 @@ pipeline, for several worker counts, against the time of a training step.
 
 Without VOC at the config's data root (or with ``--toy``) the toy VOC set
 is generated in a temporary folder and read with the config's own training
-pipeline (Expand, MinIoURandomCrop, Resize to 320, flip, photometric
-distortion). Writes ``benchmarks/data_loading_<device>.md``.
+pipeline (photometric distortion, Expand, SSDRandomCrop, flip, resize to
+320). Writes ``benchmarks/data_loading_<device>.md`` (``--device``, where
+the training step runs).
 """
 import argparse
 import copy
@@ -56,8 +57,8 @@ def time_loader(loader_cfg, workers, batches):
     return statistics.median(times), batch
 
 
-def time_train_step(cfg, batch, repeats):
-    model = MODELS.build(cfg.model)
+def time_train_step(cfg, batch, repeats, device):
+    model = MODELS.build(cfg.model).to(device)
     model.init_weights()
     model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
@@ -69,6 +70,8 @@ def time_train_step(cfg, batch, repeats):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if device.startswith('cuda'):
+            torch.cuda.synchronize()
         if i:  # the first step warms up
             times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
@@ -87,6 +90,8 @@ def parse_args():
         action='store_true',
         help='use the toy set even if VOC is '
         'there')
+    parser.add_argument(
+        '--device', default='cpu', help='where the training step runs')
     parser.add_argument('--out-dir', default='benchmarks')
     return parser.parse_args()
 
@@ -113,12 +118,13 @@ def main():
                                        args.batches)
         rows.append((workers, per_batch))
     print('timing training steps ...', flush=True)
-    step = time_train_step(cfg, batch, args.steps)
+    step = time_train_step(cfg, batch, args.steps, args.device)
     lines = [
         f'# Data loading vs training step: {Path(args.config).name}', '',
-        f'{source}, batch {args.batch_size}, CPU, torch '
-        f'{torch.get_num_threads()} threads; medians. A loader time per batch'
-        ' above the step time means the workers are the bottleneck.', '',
+        f'{source}, batch {args.batch_size}, training step on '
+        f'{args.device}, torch {torch.get_num_threads()} CPU threads; '
+        'medians. A loader time per batch above the step time means the '
+        'workers are the bottleneck.', '',
         '| workers | loader, ms per batch | training step, ms | '
         'loader / step |', '|---|---|---|---|'
     ]
@@ -127,7 +133,8 @@ def main():
                      f'{per_batch / step:.2f} |')
     report = '\n'.join(lines) + '\n'
     print(report)
-    out = Path(args.out_dir) / 'data_loading_cpu.md'
+    tag = 'cuda' if args.device.startswith('cuda') else 'cpu'
+    out = Path(args.out_dir) / f'data_loading_{tag}.md'
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report)
     print(f'written to {out}')

@@ -1,6 +1,8 @@
 # Pascal VOC for SSD at 320x320: VOC2007+2012 trainval for training, VOC2007
 # test with the VOC07 11-point mAP. Expects data/VOCdevkit/VOC{2007,2012}/.
-dataset_type = 'VOCDataset'
+# mmdet's VOCDataset, with every annotation and image path checked when
+# it is built (mnx_det.datasets.CheckedVOCDataset).
+dataset_type = 'CheckedVOCDataset'
 data_root = 'data/VOCdevkit/'
 backend_args = None
 input_size = 320

@@ -3,7 +3,7 @@
 _base_ = 'mmdet::_base_/datasets/voc0712.py'
 
 voc07_trainval = dict(
-    type='VOCDataset',
+    type='CheckedVOCDataset',
     data_root='data/VOCdevkit/',
     ann_file='VOC2007/ImageSets/Main/trainval.txt',
     data_prefix=dict(sub_data_root='VOC2007/'),
@@ -11,3 +11,7 @@ voc07_trainval = dict(
     pipeline={{_base_.train_pipeline}},
     backend_args=None)
 train_dataloader = dict(dataset=dict(dataset=dict(datasets=[voc07_trainval])))
+# mmdet's VOCDataset, with every annotation and image path checked when it
+# is built (mnx_det.datasets.CheckedVOCDataset).
+val_dataloader = dict(dataset=dict(type='CheckedVOCDataset'))
+test_dataloader = val_dataloader

@@ -41,7 +41,7 @@ toy_train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='VOCDataset',
+        type='CheckedVOCDataset',
         data_root=toy_data_root,
         metainfo=dict(classes=toy_classes),
         ann_file='VOC2007/ImageSets/Main/trainval.txt',

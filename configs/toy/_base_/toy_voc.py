@@ -47,7 +47,7 @@ train_dataloader = dict(
     num_workers=2,
     dataset=dict(datasets=[
         dict(
-            type='VOCDataset',
+            type='CheckedVOCDataset',
             data_root=data_root,
             metainfo=metainfo,
             ann_file='VOC2007/ImageSets/Main/trainval.txt',

@@ -1,0 +1,86 @@
+"""VOCDataset that checks every annotation and image path when it is built."""
+import os.path as osp
+
+from mmdet.datasets import VOCDataset
+from mmdet.registry import DATASETS
+from mmengine.logging import print_log
+
+from .voc_annotations import AnnotationError, read_voc_annotation
+
+
+class MissingImageError(FileNotFoundError):
+    """An image listed in a dataset's image list does not exist."""
+
+
+@DATASETS.register_module()
+class CheckedVOCDataset(VOCDataset):
+    """:class:`mmdet.datasets.VOCDataset` that refuses bad annotations.
+
+    While the dataset is built (mmdet parses every XML then anyway), each
+    file is checked (:func:`read_voc_annotation`): boxes with xmax <= xmin
+    or ymax <= ymin, coordinates that are not numbers, boxes outside the
+    image by more than a pixel, objects without a box or a name, class names
+    that are neither the dataset's nor VOC's (typos; other VOC classes are a
+    deliberate subset and dropped as mmdet does), and images listed in the
+    image list that do not exist. One bad box would otherwise turn a long
+    training run into NaN.
+
+    Args:
+        invalid_objects (str): ``'error'`` stops with an
+            :class:`AnnotationError` naming the file, the object, its class
+            and the values; ``'skip'`` drops the bad objects and logs one
+            summary line. Files that cannot be read at all always stop.
+            Default: 'error'.
+        **kwargs: The arguments of :class:`VOCDataset`.
+    """
+
+    def __init__(self, invalid_objects='error', **kwargs):
+        if invalid_objects not in ('error', 'skip'):
+            raise ValueError("invalid_objects must be 'error' or 'skip', "
+                             f'got {invalid_objects!r}')
+        self.invalid_objects = invalid_objects
+        self._skipped = []
+        self._drop = ()
+        super().__init__(**kwargs)
+
+    def load_data_list(self):
+        data_list = super().load_data_list()
+        if self._skipped:
+            files = sorted({line.split(': ')[0] for line in self._skipped})
+            print_log(
+                f'{self.__class__.__name__}: skipped {len(self._skipped)} '
+                f'invalid objects in {len(files)} files (' +
+                ', '.join(files[:3]) + (', ...' if len(files) > 3 else '') +
+                f'); first: {self._skipped[0]}',
+                logger='current')
+        return data_list
+
+    def parse_data_info(self, img_info):
+        img_path = osp.join(self.sub_data_root, img_info['file_name'])
+        if not osp.isfile(img_path):
+            raise MissingImageError(
+                f"image {img_path} of id {img_info['img_id']!r} in "
+                f'{self.ann_file} does not exist')
+        annotation = read_voc_annotation(img_info['xml_path'],
+                                         self._metainfo['classes'])
+        if annotation.problems:
+            raise AnnotationError('\n'.join(annotation.all_problems()))
+        bad = [obj for obj in annotation.objects if obj.problems]
+        if bad and self.invalid_objects == 'error':
+            raise AnnotationError(
+                'invalid annotation (dataset option invalid_objects=\'skip\' '
+                'drops such objects):\n' +
+                '\n'.join(annotation.all_problems()))
+        self._skipped += annotation.all_problems()
+        self._drop = {obj.index for obj in bad}
+        try:
+            return super().parse_data_info(img_info)
+        finally:
+            self._drop = ()
+
+    def _parse_instance_info(self, raw_ann_info, minus_one=True):
+        root = raw_ann_info.getroot()
+        for index, obj in reversed(list(enumerate(root.findall('object')))):
+            if index in self._drop:
+                root.remove(obj)
+        return super()._parse_instance_info(raw_ann_info, minus_one)
