@@ -98,14 +98,6 @@ class SSDLiteHead(SSDHead):
         num_images = len(batch_img_metas)
         priors = self._flat_priors([s.shape[-2:] for s in cls_scores],
                                    cls_scores[0].dtype, cls_scores[0].device)
-        scores = torch.cat([
-            s.permute(0, 2, 3, 1).reshape(
-                num_images, -1, self.cls_out_channels) for s in cls_scores
-        ], 1)
-        deltas = torch.cat([
-            d.permute(0, 2, 3, 1).reshape(num_images, -1, 4)
-            for d in bbox_preds
-        ], 1)
         gt_boxes, gt_labels, gt_valid = _pad_instances(batch_gt_instances,
                                                        priors)
         match = match_priors(priors, gt_boxes, gt_valid, pos_iou_thr,
@@ -119,24 +111,50 @@ class SSDLiteHead(SSDHead):
 
         # Mining ranks the negatives by their loss without gradients; only
         # the chosen priors (positives and 3x as many hardest negatives)
-        # enter the differentiable loss, which is what makes it cheap.
+        # enter the differentiable loss, which is what makes it cheap. The
+        # class scores stay in the convs' layout, level by level: gathering
+        # the chosen rows from it saves copying all of them into one tensor.
+        levels = [
+            self._per_prior(s, self.cls_out_channels) for s in cls_scores
+        ]
         with torch.no_grad():
-            background_loss = -F.log_softmax(scores, -1)[..., self.num_classes]
+            # the softmax over the class dim of the conv layout (the (N, A,
+            # C, H * W) view), as fast as over a contiguous last dim
+            background_loss = torch.cat([
+                -F.log_softmax(level.permute(0, 2, 3, 1),
+                               2)[:, :, self.num_classes].transpose(
+                                   1, 2).flatten(1) for level in levels
+            ], 1)
         chosen = positive | self._hardest_negatives(background_loss, positive)
-        loss_cls = F.cross_entropy(
-            scores[chosen], labels[chosen], reduction='sum') / avg_factor
+        sizes = [level.shape[1] * level.shape[2] for level in levels]
+        loss_cls = sum(
+            F.cross_entropy(
+                level[mask.view(level.shape[:3])],
+                level_labels[mask],
+                reduction='sum')
+            for level, mask, level_labels in zip(levels, chosen.split(
+                sizes, 1), labels.split(sizes, 1))) / avg_factor
 
-        matched = gt_boxes.gather(1, match.gt_index[...,
-                                                    None].expand(-1, -1,
-                                                                 4))[positive]
+        deltas = torch.cat([
+            d.permute(0, 2, 3, 1).reshape(num_images, -1, 4)
+            for d in bbox_preds
+        ], 1)
+        image, prior = positive.nonzero(as_tuple=True)
         targets = self.bbox_coder.encode(
-            priors.expand(num_images, -1, -1)[positive], matched)
+            priors[prior], gt_boxes[image, match.gt_index[image, prior]])
         loss_bbox = smooth_l1_loss(
-            deltas[positive],
+            deltas[image, prior],
             targets,
             beta=self.train_cfg['smoothl1_beta'],
             reduction='sum') / avg_factor
         return dict(loss_cls=loss_cls, loss_bbox=loss_bbox)
+
+    @staticmethod
+    def _per_prior(output, channels):
+        """(N, A * channels, H, W) -> a (N, H * W, A, channels) view, in
+        the order of the priors (location, then prior), without a copy."""
+        n, _, h, w = output.shape
+        return output.view(n, -1, channels, h * w).permute(0, 3, 1, 2)
 
     def _flat_priors(self, featmap_sizes, dtype, device):
         """All priors, (A, 4), remembered for the last sizes asked for
