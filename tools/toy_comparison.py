@@ -169,11 +169,10 @@ def comparison_table(rows, size, difference, num_images):
     low, high = difference
     overlap = a['interval'][0] <= b['interval'][1] and \
         b['interval'][0] <= a['interval'][1]
-    verdict = ('the two intervals overlap, and the difference interval '
-               'holds 0: this toy run does not rank the two detectors'
-               if low <= 0 <= high else
-               f'the difference interval excludes 0 (intervals '
-               f"{'overlap' if overlap else 'do not overlap'})")
+    verdict = (f"the intervals {'overlap' if overlap else 'do not overlap'}"
+               ', and the difference interval ' +
+               ('holds 0: this toy run does not rank the two detectors'
+                if low <= 0 <= high else 'excludes 0'))
     lines += [
         '', f'mAP intervals: 2.5th-97.5th percentiles over 200 bootstrap '
         f'resamplings of the {num_images} test images (one training seed). '

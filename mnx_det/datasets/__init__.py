@@ -1,5 +1,6 @@
 from .checked_voc import CheckedVOCDataset, MissingImageError
-from .checks import DatasetNotFoundError, check_voc_dataset, leaf_datasets
+from .checks import (DatasetNotFoundError, VOCLayout, check_voc_dataset,
+                     leaf_datasets, voc_layout)
 from .toy_voc import TOY_CLASSES, make_toy_voc
 from .transforms import SSDRandomCrop
 from .voc_annotations import (AnnotationError, VOCAnnotation,
@@ -8,5 +9,6 @@ from .voc_annotations import (AnnotationError, VOCAnnotation,
 __all__ = [
     'AnnotationError', 'CheckedVOCDataset', 'DatasetNotFoundError',
     'MissingImageError', 'SSDRandomCrop', 'TOY_CLASSES', 'VOCAnnotation',
-    'check_voc_dataset', 'leaf_datasets', 'make_toy_voc', 'read_voc_annotation'
+    'check_voc_dataset', 'leaf_datasets', 'make_toy_voc',
+    'read_voc_annotation', 'VOCLayout', 'voc_layout'
 ]

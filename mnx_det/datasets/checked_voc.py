@@ -39,19 +39,20 @@ class CheckedVOCDataset(VOCDataset):
             raise ValueError("invalid_objects must be 'error' or 'skip', "
                              f'got {invalid_objects!r}')
         self.invalid_objects = invalid_objects
-        self._skipped = []
+        self._skipped = {}  # annotation file -> its problems
         self._drop = ()
         super().__init__(**kwargs)
 
     def load_data_list(self):
         data_list = super().load_data_list()
         if self._skipped:
-            files = sorted({line.split(': ')[0] for line in self._skipped})
+            files = sorted(self._skipped)
+            problems = [p for lines in self._skipped.values() for p in lines]
             print_log(
-                f'{self.__class__.__name__}: skipped {len(self._skipped)} '
+                f'{self.__class__.__name__}: skipped {len(problems)} '
                 f'invalid objects in {len(files)} files (' +
                 ', '.join(files[:3]) + (', ...' if len(files) > 3 else '') +
-                f'); first: {self._skipped[0]}',
+                f'); first: {problems[0]}',
                 logger='current')
         return data_list
 
@@ -71,7 +72,8 @@ class CheckedVOCDataset(VOCDataset):
                 'invalid annotation (dataset option invalid_objects=\'skip\' '
                 'drops such objects):\n' +
                 '\n'.join(annotation.all_problems()))
-        self._skipped += annotation.all_problems()
+        if bad:
+            self._skipped[annotation.path] = annotation.all_problems()
         self._drop = {obj.index for obj in bad}
         try:
             return super().parse_data_info(img_info)

@@ -5,6 +5,7 @@ folder then surfaces as a traceback far from its cause. These checks run
 first and name the missing path and the layout that is expected.
 """
 import os.path as osp
+from typing import NamedTuple
 
 VOC_LAYOUT = """Pascal VOC is expected in this layout (the data root is
 configurable with --cfg-options, e.g. train_dataloader.dataset...data_root):
@@ -32,15 +33,31 @@ def leaf_datasets(dataset_cfg):
         yield dataset_cfg
 
 
-def _voc_paths(cfg):
+class VOCLayout(NamedTuple):
+    """Where a VOC dataset config points."""
+    root: str
+    images: str
+    annotations: str
+    image_list: str
+
+
+def voc_layout(cfg):
+    """The folders and image list of a VOC dataset config."""
     root = cfg.get('data_root') or ''
     sub_root = osp.join(root,
                         cfg.get('data_prefix', {}).get('sub_data_root', ''))
+    return VOCLayout(root, osp.join(sub_root, 'JPEGImages'),
+                     osp.join(sub_root, 'Annotations'),
+                     osp.join(root, cfg['ann_file']))
+
+
+def _voc_paths(cfg):
+    layout = voc_layout(cfg)
     return [
-        ('data root', root, osp.isdir),
-        ('image folder', osp.join(sub_root, 'JPEGImages'), osp.isdir),
-        ('annotation folder', osp.join(sub_root, 'Annotations'), osp.isdir),
-        ('image list', osp.join(root, cfg['ann_file']), osp.isfile),
+        ('data root', layout.root, osp.isdir),
+        ('image folder', layout.images, osp.isdir),
+        ('annotation folder', layout.annotations, osp.isdir),
+        ('image list', layout.image_list, osp.isfile),
     ]
 
 

@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 
 from ..checkpoint_fit import check_fit
 from ..compat import CorruptCheckpointError, load_checkpoint_file
+from ..converters.utils import strip_prefix
 
 
 def _iteration(path):
@@ -58,11 +59,7 @@ def check_checkpoint_fits(model, filename):
             looks real.
     """
     checkpoint = load_checkpoint_file(filename, map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint)
-    state = {
-        k[7:] if k.startswith('module.') else k: v
-        for k, v in state.items()
-    }
+    state = strip_prefix(checkpoint.get('state_dict', checkpoint), 'module.')
     check_fit(
         f'checkpoint {filename} does not fit the model '
         f'{type(model).__name__} of this config (pass --allow-partial-load '

@@ -19,7 +19,7 @@ import mmcv
 from mmengine.config import DictAction
 from mmengine.utils import track_iter_progress
 
-from mnx_det.datasets import leaf_datasets, read_voc_annotation
+from mnx_det.datasets import leaf_datasets, read_voc_annotation, voc_layout
 from mnx_det.datasets.voc_annotations import VOC_CLASSES
 from mnx_det.engine import load_config
 
@@ -101,12 +101,10 @@ class Report:
 
 def check_leaf(cfg, report):
     """Check one VOC dataset config; return the number of images."""
-    root = cfg.get('data_root') or ''
-    sub_root = osp.join(root,
-                        cfg.get('data_prefix', {}).get('sub_data_root', ''))
+    layout = voc_layout(cfg)
     classes = tuple(
         cfg.get('metainfo', {}).get('classes') or sorted(VOC_CLASSES))
-    image_list = osp.join(root, cfg['ann_file'])
+    image_list = layout.image_list
     if not osp.isfile(image_list):
         report.problems.append(f'{image_list}: image list does not exist')
         return 0
@@ -115,10 +113,10 @@ def check_leaf(cfg, report):
     print(f'{image_list}: {len(ids)} images', flush=True)
     for img_id in track_iter_progress(ids):
         annotation = read_voc_annotation(
-            osp.join(sub_root, 'Annotations', f'{img_id}.xml'), classes)
+            osp.join(layout.annotations, f'{img_id}.xml'), classes)
         report.problems += annotation.all_problems()
         report.problems += image_problems(
-            osp.join(sub_root, 'JPEGImages', f'{img_id}.jpg'), annotation)
+            osp.join(layout.images, f'{img_id}.jpg'), annotation)
         report.add(annotation, classes)
     return len(ids)
 
