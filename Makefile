@@ -13,11 +13,12 @@ demo: setup
 test: setup
 	$(PY) -m pytest tests
 
-# Regenerates every table and chart under benchmarks/ (about 10 minutes).
+# Regenerates every table and chart under benchmarks/ (about 35 minutes).
 benchmarks: setup
 	$(PY) tools/analysis_tools/complexity.py --paper
 	$(PY) tools/analysis_tools/benchmark.py
 	$(PY) tools/analysis_tools/benchmark_data.py
+	$(PY) tools/analysis_tools/benchmark_deploy.py
 
 lint: setup
 	$(PY) -m flake8 mnx_det tools tests configs

@@ -19,8 +19,11 @@ upgrade that fixes a bug upstream does not stay patched unnoticed.
 2. mmdet 3.3.0's ``SSDHead`` cannot predict: ``BaseDenseHead`` reads
    ``self.loss_cls``, which ``SSDHead`` (whose loss is built in) never sets
    (mmdetection issues 11063, 11305, 11780). ``SSDHead.loss_cls`` is now
-   ``None``, so prediction takes the softmax branch as intended; this also
-   serves the project's ``SSDLiteHead``. Test:
+   a property that is ``None`` unless a subclass registers a ``loss_cls``
+   module (as ``SSDLiteFocalHead`` does), so prediction takes the softmax
+   branch as intended; a plain ``None`` class attribute would hide such a
+   module (modules live in ``_modules``, found only after class
+   attributes). Test:
    ``tests/test_ssdlite.py::test_mmdet_ssdhead_can_predict``.
 
 3. mmdet 3.3.0's ``VOCMetric`` prints its per-class table with the 20 VOC
@@ -353,6 +356,6 @@ def _init_dist_pytorch_on_cpu(init_dist_pytorch):
 
 check_upstream('mmdet', '3.3.0', 'SSDHead.loss_cls')
 if not hasattr(SSDHead, 'loss_cls'):
-    SSDHead.loss_cls = None
+    SSDHead.loss_cls = property(lambda self: self._modules.get('loss_cls'))
 CheckpointLoader.register_scheme(
     prefixes='', loader=load_checkpoint_file, force=True)

@@ -11,6 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mnx_det.datasets import make_toy_voc
+from mnx_det.engine import set_data_root
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY_CONFIG = ROOT / 'configs/toy/ssdlite_mobilenext_toy.py'
@@ -49,6 +50,57 @@ def small_toy_voc(tmp_path_factory):
     """16 trainval and 8 test images: enough to run the tools."""
     return make_toy_voc(
         tmp_path_factory.mktemp('small_toy'), num_trainval=16, num_test=8)
+
+
+def toy_config(config, data_root, work_dir, **changes):
+    """configs/toy/<config> with ``changes``, on ``data_root``, seeded, with
+    one checkpoint at the end, no validation during training (callers
+    validate once, with ``runner.val()``) and data loaded in the main
+    process."""
+    cfg = Config.fromfile(str(ROOT / 'configs/toy' / config))
+    cfg.merge_from_dict(changes)
+    set_data_root(cfg, data_root)
+    cfg.work_dir = str(work_dir)
+    cfg.randomness = dict(seed=0)
+    cfg.default_hooks.checkpoint.interval = cfg.train_cfg.max_iters
+    cfg.train_cfg.val_begin = cfg.train_cfg.max_iters + 1
+    # Worker processes of an iteration-based loop outlive its test and are
+    # shut down, slowly (seconds), by the garbage collector during a later
+    # one; the toy images cost little to load in the main process.
+    cfg.merge_from_dict(NO_WORKERS)
+    return cfg
+
+
+@pytest.fixture(scope='session')
+def toy_voc(tmp_path_factory):
+    """The full toy set: 160 trainval and 40 test images, VOC and COCO
+    format."""
+    return make_toy_voc(tmp_path_factory.mktemp('toy'))
+
+
+@pytest.fixture(scope='session')
+def trained_toy_detector(toy_voc, tmp_path_factory):
+    """The toy SSDLite-MobileNeXt trained on the toy set from scratch:
+    (checkpoint, validation metrics)."""
+    from mmengine.runner import Runner
+    work_dir = tmp_path_factory.mktemp('toy_training')
+    runner = Runner.from_cfg(
+        toy_config('ssdlite_mobilenext_toy.py', toy_voc, work_dir))
+    runner.train()
+    metrics = runner.val()
+    return str(work_dir / f'iter_{runner.iter}.pth'), metrics
+
+
+def run_script(args, monkeypatch):
+    """Run a script of the repository in this process (no interpreter
+    start-up, which costs seconds): its exit code; output goes to capsys."""
+    import runpy
+    monkeypatch.setattr(sys, 'argv', [str(a) for a in args])
+    try:
+        runpy.run_path(str(ROOT / args[0]), run_name='__main__')
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
 
 
 def run_tool(args, **kwargs):
@@ -131,3 +183,33 @@ def random_outputs(head, num_images, seed, sides=(20, 10, 5, 3, 2, 1)):
         ]
 
     return level_maps(head.cls_out_channels), level_maps(4)
+
+
+def center_form(priors, size):
+    """Corner-form priors in pixels -> the official normalised centre form."""
+    return torch.cat([(priors[:, :2] + priors[:, 2:]) / 2,
+                      priors[:, 2:] - priors[:, :2]], 1) / size
+
+
+def flat(outputs, channels):
+    """Per-level (N, A * channels, H, W) outputs -> (N, priors, channels)."""
+    return torch.cat([
+        o.permute(0, 2, 3, 1).reshape(o.size(0), -1, channels) for o in outputs
+    ], 1)
+
+
+def loss_test_batch(labels):
+    """Ground truths of three 320x320 images for the loss tests: two
+    objects, one large object only clamped priors match, three objects;
+    ``labels`` gives their classes in that order (six of them)."""
+    from mmengine.structures import InstanceData
+    boxes = [[[30., 40., 150., 200.], [0., 0., 320., 320.]],
+             [[5., 100., 315., 300.]],
+             [[200., 10., 260., 60.], [10., 250., 80., 318.],
+              [100., 100., 220., 230.]]]
+    labels = iter(labels)
+    return [
+        InstanceData(
+            bboxes=torch.tensor(b),
+            labels=torch.tensor([next(labels) for _ in b])) for b in boxes
+    ]

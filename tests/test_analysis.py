@@ -107,7 +107,13 @@ def test_complexity_tool(tmp_path):
     ])
     assert '| detector | 3,476,308 |' in out
     report = (tmp_path / 'complexity.md').read_text()
-    assert '| SSDLite320-MobileNeXt | 21 | 3,476,308 | 2,254,416 |' in report
+    assert ('| SSDLite320-MobileNeXt | VOC | 21 | 3,476,308 | 2,254,416 |'
+            in report)
+    # the COCO configs have the official COCO models' counts
+    assert ('| SSDLite320-MobileNeXt | COCO | 81 | 4,539,418 | 2,254,416 |'
+            in report)
+    assert ('| SSDLite320-MobileNetV2 | COCO | 81 | 4,304,138 | 2,223,872 |'
+            in report)
     assert '| 1.0 | MobileNeXt | 3,535,416 |' in report
 
 

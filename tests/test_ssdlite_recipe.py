@@ -1,14 +1,16 @@
 """The official SSDLite recipe around the network: priors, losses,
 post-processing, augmentation, schedule scaling, the missing-weights stop."""
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
-from conftest import (ROOT, build_head, model_config, official_prior_args,
-                      random_outputs)
+from conftest import (ROOT, build_head, center_form, flat, loss_test_batch,
+                      model_config, official_prior_args, random_outputs)
 from mmdet.registry import TASK_UTILS, TRANSFORMS
 from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.config import Config
-from mmengine.structures import InstanceData
+from mmengine.registry import PARAM_SCHEDULERS
 
 from mnx_det.engine import (PretrainedNotFoundError, ScheduleScalingError,
                             ScheduleScalingHook, check_pretrained,
@@ -17,11 +19,6 @@ from mnx_det.testing import official_ssd
 
 VOC_CONFIGS = ('ssdlite_mobilenext_voc.py', 'ssdlite_mobilenetv2_voc.py')
 SIDES = (20, 10, 5, 3, 2, 1)
-
-
-def center_form(priors, size):
-    return torch.cat([(priors[:, :2] + priors[:, 2:]) / 2,
-                      priors[:, 2:] - priors[:, :2]], 1) / size
 
 
 @pytest.mark.parametrize('config', VOC_CONFIGS)
@@ -58,21 +55,7 @@ def official_layout(scores):
 def test_losses_equal_the_official_formulas():
     head = build_head('ssdlite_mobilenext_voc.py')
     cls_scores, bbox_preds = random_outputs(head, num_images=3, seed=1)
-    gts = [
-        InstanceData(
-            bboxes=torch.tensor([[30., 40., 150., 200.], [0., 0., 320.,
-                                                          320.]]),
-            labels=torch.tensor([3, 14])),
-        # a large object matched by clamped priors only
-        InstanceData(
-            bboxes=torch.tensor([[5., 100., 315., 300.]]),
-            labels=torch.tensor([0])),
-        InstanceData(
-            bboxes=torch.tensor([[200., 10., 260., 60.],
-                                 [10., 250., 80., 318.],
-                                 [100., 100., 220., 230.]]),
-            labels=torch.tensor([7, 19, 11])),
-    ]
+    gts = loss_test_batch([3, 14, 0, 7, 19, 11])
     ours = head.loss_by_feat(
         cls_scores, bbox_preds, gts,
         [dict(img_shape=(320, 320), pad_shape=(320, 320))] * 3)
@@ -83,12 +66,6 @@ def test_losses_equal_the_official_formulas():
         [g.bboxes / 320 for g in gts], [g.labels + 1 for g in gts])
     assert ours['loss_cls'].item() == pytest.approx(loss_cls.item(), rel=1e-5)
     assert ours['loss_bbox'].item() == pytest.approx(loss_box.item(), rel=1e-5)
-
-
-def flat(outputs, channels):
-    return torch.cat([
-        o.permute(0, 2, 3, 1).reshape(o.size(0), -1, channels) for o in outputs
-    ], 1)
 
 
 def test_post_processing_equals_the_official_procedure():
@@ -178,7 +155,7 @@ def test_one_gpu_config_holds_the_official_recipe():
         type='SGD', lr=1e-3, momentum=0.9, weight_decay=5e-4)
     warmup, steps = cfg.param_scheduler
     assert (warmup.type, warmup.start_factor, warmup.end) == ('LinearLR',
-                                                              0.1333, 1000)
+                                                              0.1333, 1001)
     assert (steps.milestones, steps.gamma, steps.end) == ([160000, 200000],
                                                           0.1, 240000)
     assert line == ('1 process x 24 images: 240000 iterations (5760000 '
@@ -194,7 +171,7 @@ def test_four_processes_get_the_papers_schedule(config):
     assert cfg.default_hooks.checkpoint.interval == 2500
     assert cfg.optim_wrapper.optimizer.lr == pytest.approx(4e-3)
     warmup, steps = cfg.param_scheduler
-    assert warmup.end == 1000 and warmup.start_factor == 0.1333
+    assert warmup.end == 1001 and warmup.start_factor == 0.1333
     assert (steps.milestones, steps.end) == ([40000, 50000], 60000)
     assert line.startswith('4 processes x 24 images: 60000 iterations '
                            '(5760000 images), lr 0.004 (4.16667e-05 per '
@@ -204,6 +181,45 @@ def test_four_processes_get_the_papers_schedule(config):
     # applied once: a config that carries the result is refused
     with pytest.raises(ScheduleScalingError, match='already scaled for 4'):
         scale_schedule(cfg, 4)
+
+
+def official_lr(config, n):
+    """The official scheduler of ``config`` on n processes."""
+    if 'coco' in config:
+        return partial(
+            official_ssd.cosine_lr,
+            base_lr=0.01 * n,
+            max_iters=1600000 // n,
+            warmup=(1 / 3, 500))
+    return partial(
+        official_ssd.multistep_lr,
+        base_lr=1e-3 * n,
+        milestones=[160000 // n, 200000 // n],
+        warmup=(0.1333, 1000))
+
+
+@pytest.mark.parametrize('config, n', [('ssdlite_mobilenext_voc.py', 80),
+                                       ('ssdlite_mobilenext_coco.py', 800)])
+def test_lr_of_every_iteration_equals_the_official_scheduler(config, n):
+    """mmengine's chained schedulers, as the configs set them, give the
+    official warm-up x step (VOC) and warm-up x cosine (COCO) lr at every
+    iteration (n processes shorten the run to 3000 and 2000 iterations,
+    warm-up included)."""
+    cfg, _ = scaled(config, n)
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=cfg.optim_wrapper.optimizer.lr)
+    schedulers = [
+        PARAM_SCHEDULERS.build(
+            dict(s), default_args=dict(optimizer=optimizer))
+        for s in cfg.param_scheduler
+    ]
+    expected = official_lr(config, n)
+    for iteration in range(cfg.train_cfg.max_iters):
+        assert optimizer.param_groups[0]['lr'] == pytest.approx(
+            expected(iteration), rel=1e-9, abs=1e-15), iteration
+        optimizer.step()
+        for scheduler in schedulers:
+            scheduler.step()
 
 
 def test_scaling_is_a_switch():

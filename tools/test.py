@@ -1,6 +1,10 @@
 """Test a checkpoint with mmengine's Runner (mmdet's tools/test.py flags).
 
     python tools/test.py configs/ssdlite_mobilenext_voc.py CKPT
+    python tools/test.py configs/ssdlite_mobilenext_voc.py model.onnx
+
+An ``.onnx`` file (tools/deployment/pytorch2onnx.py) is run with ONNX
+Runtime on the same dataset and metric (mnx_det.deploy.ORTDetector).
 """
 import argparse
 import sys
@@ -19,7 +23,8 @@ from mnx_det.engine import (USER_ERRORS, add_launcher_args,
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a detector')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint', help='checkpoint file, or an exported .onnx file')
     parser.add_argument('--work-dir', help='the dir to save the metrics')
     parser.add_argument(
         '--out', type=str, help='dump predictions to a pickle file')
@@ -38,14 +43,28 @@ def parse_args():
     return parse_launcher_args(parser)
 
 
+def use_onnx_model(cfg, onnx_file):
+    """Test the exported model instead of the config's network."""
+    preprocessor = cfg.model.get('data_preprocessor', {})
+    cfg.model = dict(
+        type='ORTDetector',
+        onnx_file=onnx_file,
+        bgr_to_rgb=preprocessor.get('bgr_to_rgb', False))
+    cfg.load_from = None
+
+
 def test(cfg, args):
     check_datasets(cfg, ('test', ))
-    # Testing loads the whole detector; no ImageNet weights are needed.
-    cfg.model.backbone.init_cfg = None
+    onnx = args.checkpoint.endswith('.onnx')
+    if onnx:
+        use_onnx_model(cfg, args.checkpoint)
+    else:
+        # Testing loads the whole detector; no ImageNet weights are needed.
+        cfg.model.backbone.init_cfg = None
     if args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     runner = Runner.from_cfg(cfg)
-    if not args.allow_partial_load:
+    if not (onnx or args.allow_partial_load):
         check_checkpoint_fits(runner.model, args.checkpoint)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):

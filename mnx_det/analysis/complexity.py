@@ -35,6 +35,11 @@ PAPER_VOC = {
     'SSDLite320-MobileNeXt': (4.3e6, 0.8e9, 72.6),
     'SSDLite320-MobileNetV2': (4.3e6, 0.8e9, 71.7),
 }
+# The official COCO models (detection repository): parameters, val2017 AP.
+OFFICIAL_COCO = {
+    'SSDLite320-MobileNeXt': (4539418, 23.3),
+    'SSDLite320-MobileNetV2': (4304138, 22.3),
+}
 
 
 class ImageNetClassifier(nn.Module):

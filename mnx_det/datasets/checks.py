@@ -1,8 +1,8 @@
 """Check a dataset config against the files before training starts.
 
-mmengine builds datasets lazily, deep inside the Runner; a missing VOC
-folder then surfaces as a traceback far from its cause. These checks run
-first and name the missing path and the layout that is expected.
+mmengine builds datasets lazily, deep inside the Runner; a missing VOC or
+COCO folder then surfaces as a traceback far from its cause. These checks
+run first and name the missing path and the layout that is expected.
 """
 import os.path as osp
 from typing import NamedTuple
@@ -16,6 +16,18 @@ configurable with --cfg-options, e.g. train_dataloader.dataset...data_root):
       ImageSets/Main/trainval.txt, test.txt
     VOC2012/          (for the VOC07+12 configs)
       JPEGImages/, Annotations/, ImageSets/Main/trainval.txt"""
+
+COCO_LAYOUT = """COCO-format data is expected in this layout (the data root is
+configurable with --cfg-options, e.g. train_dataloader.dataset.data_root, and
+the metric's val_evaluator.ann_file with it):
+  {root}
+    annotations/instances_train2017.json, instances_val2017.json
+    train2017/000000000009.jpg ...
+    val2017/000000000139.jpg ...
+Pascal VOC in COCO format (the *_voc0712cocofmt configs) reads
+data/VOCdevkit/annotations/*.json, written by
+  python tools/dataset_converters/pascal_voc.py data/VOCdevkit \\
+      -o data/VOCdevkit/annotations --out-format coco"""
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -61,18 +73,40 @@ def _voc_paths(cfg):
     ]
 
 
-def check_voc_dataset(dataset_cfg):
-    """Raise :class:`DatasetNotFoundError` if a VOC path is missing.
+def _coco_paths(cfg):
+    root = cfg.get('data_root') or ''
+    return [
+        ('data root', root, osp.isdir),
+        ('annotation file', osp.join(root, cfg['ann_file']), osp.isfile),
+        ('image folder',
+         osp.join(root,
+                  cfg.get('data_prefix', {}).get('img', '')), osp.isdir),
+    ]
+
+
+# (paths to check, layout to show) per dataset family, found by a name in
+# the dataset type (VOCDataset, CheckedVOCDataset, CocoDataset, ...)
+LAYOUTS = {
+    'VOC': (_voc_paths, VOC_LAYOUT),
+    'Coco': (_coco_paths, COCO_LAYOUT),
+}
+
+
+def check_dataset_files(dataset_cfg):
+    """Raise :class:`DatasetNotFoundError` if a path of a VOC or COCO
+    dataset config is missing.
 
     Args:
         dataset_cfg (dict): A dataset config, possibly wrapped in
-            ``ConcatDataset``/``RepeatDataset``; non-VOC leaves are skipped.
+            ``ConcatDataset``/``RepeatDataset``; leaves of other types are
+            skipped.
     """
     for cfg in leaf_datasets(dataset_cfg):
-        if 'VOC' not in str(cfg.get('type', '')):
-            continue
-        for what, path, exists in _voc_paths(cfg):
-            if not exists(path):
-                raise DatasetNotFoundError(f'{what} {path} does not exist.\n' +
-                                           VOC_LAYOUT.format(
-                                               root=cfg.get('data_root')))
+        for family, (paths, layout) in LAYOUTS.items():
+            if family not in str(cfg.get('type', '')):
+                continue
+            for what, path, exists in paths(cfg):
+                if not exists(path):
+                    raise DatasetNotFoundError(
+                        f'{what} {path} does not exist.\n' +
+                        layout.format(root=cfg.get('data_root')))

@@ -5,6 +5,9 @@ background: red discs labelled ``sheep``, green squares labelled
 ``tvmonitor`` and blue triangles labelled ``bottle`` (real VOC class names,
 so mmdet's ``VOCDataset`` and ``VOCMetric`` read it unchanged). Small
 objects are marked ``difficult``, as VOC does, and the metric ignores them.
+The same annotations are also written as COCO JSON
+(``VOCdevkit/annotations/voc07_{trainval,test}.json``, the VOC converter's
+output) for the COCO-format toy configs.
 """
 import os.path as osp
 from pathlib import Path
@@ -12,6 +15,8 @@ from xml.sax.saxutils import escape
 
 import cv2
 import numpy as np
+
+from .voc_to_coco import convert_devkit
 
 TOY_CLASSES = ('sheep', 'tvmonitor', 'bottle')
 # BGR colours, one per class.
@@ -98,7 +103,8 @@ def make_toy_voc(root,
         seed (int): Seed; the same arguments give the same files.
 
     Returns:
-        str: The ``VOCdevkit`` folder (use it as ``data_root``).
+        str: The ``VOCdevkit`` folder (use it as ``data_root``); its
+        ``annotations/`` holds the COCO JSON.
     """
     devkit = Path(root) / 'VOCdevkit'
     voc = devkit / 'VOC2007'
@@ -117,4 +123,5 @@ def make_toy_voc(root,
     for split, split_names in splits.items():
         (voc / 'ImageSets' / 'Main' /
          f'{split}.txt').write_text('\n'.join(split_names) + '\n')
+    convert_devkit(str(devkit), str(devkit / 'annotations'), verbose=False)
     return osp.join(str(devkit), '')

@@ -29,11 +29,13 @@ class VOCObject(NamedTuple):
         bbox (tuple | None): (xmin, ymin, xmax, ymax), the integer part of
             the values written (1-based), as mmdet reads them.
         problems (list[str]): What is wrong with it; empty when usable.
+        difficult (bool): Marked ``<difficult>1</difficult>``.
     """
     index: int
     name: Optional[str]
     bbox: Optional[tuple]
     problems: List[str]
+    difficult: bool = False
 
 
 class VOCAnnotation(NamedTuple):
@@ -120,21 +122,25 @@ def _read_object(index, obj, classes, width, height):
     elif name not in classes and name not in VOC_CLASSES:
         problems.append(f'class {name!r} is not in the class list '
                         f'{tuple(sorted(classes))}')
-    difficult = obj.find('difficult')
-    if difficult is not None and (difficult.text
-                                  or '0').strip() not in ('0', '1'):
-        problems.append(f'<difficult> is {difficult.text!r}, not 0 or 1')
+    difficult_element = obj.find('difficult')
+    difficult = '0' if difficult_element is None else (difficult_element.text
+                                                       or '0').strip()
+    if difficult not in ('0', '1'):
+        problems.append(
+            f'<difficult> is {difficult_element.text!r}, not 0 or 1')
+    difficult = difficult == '1'
     box = obj.find('bndbox')
     if box is None:
-        return VOCObject(index, name, None, problems + ['no <bndbox>'])
+        return VOCObject(index, name, None, problems + ['no <bndbox>'],
+                         difficult)
     values = [_number(box, tag) for tag in COORDINATES]
     problems += [problem for _, problem in values if problem]
     if any(value is None for value, _ in values):
-        return VOCObject(index, name, None, problems)
+        return VOCObject(index, name, None, problems, difficult)
     # mmdet keeps the integer part; check what it will use.
     x1, y1, x2, y2 = (int(value) for value, _ in values)
     problems += _box_problems(x1, y1, x2, y2, width, height)
-    return VOCObject(index, name, (x1, y1, x2, y2), problems)
+    return VOCObject(index, name, (x1, y1, x2, y2), problems, difficult)
 
 
 def _box_problems(x1, y1, x2, y2, width, height):

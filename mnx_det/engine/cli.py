@@ -7,7 +7,7 @@ import os.path as osp
 import torch
 from mmengine.config import Config
 
-from ..datasets import check_voc_dataset, leaf_datasets
+from ..datasets import check_dataset_files, leaf_datasets
 
 
 def load_config(path, cfg_options=None, work_dir=None):
@@ -30,11 +30,17 @@ def load_config(path, cfg_options=None, work_dir=None):
 
 
 def use_gloo_without_cuda(cfg):
-    """NCCL needs GPUs; on CPU machines distributed runs use gloo, and DDP
-    wraps the model without ``device_ids`` (which are GPUs)."""
+    """NCCL needs GPUs; on CPU machines distributed runs use gloo, DDP
+    wraps the model without ``device_ids`` (which are GPUs), and BN stays
+    plain BN (PyTorch's SyncBatchNorm runs on GPUs only)."""
     if torch.cuda.is_available():
         return
     cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if cfg.get('sync_bn'):
+        if cfg.get('launcher', 'none') != 'none':
+            print(f'sync_bn={cfg.sync_bn!r} needs GPUs: this CPU-only run '
+                  'keeps plain BN in every process')
+        cfg.sync_bn = None
     if cfg.get('launcher', 'none') != 'none':
         # mmengine's default wrapper, less the GPU device_ids
         cfg.setdefault(
@@ -103,16 +109,30 @@ def _loader_datasets(cfg, loaders):
 
 
 def check_datasets(cfg, loaders):
-    """Check the VOC paths of the named dataloaders (e.g. 'train')."""
+    """Check the VOC or COCO paths of the named dataloaders (e.g.
+    'train')."""
     for dataset in _loader_datasets(cfg, loaders):
-        check_voc_dataset(dataset)
+        check_dataset_files(dataset)
 
 
 def set_data_root(cfg, data_root, loaders=('train', 'val', 'test')):
-    """Point every dataset of the named dataloaders at ``data_root``."""
-    for dataset in _loader_datasets(cfg, loaders):
-        for leaf in leaf_datasets(dataset):
-            leaf['data_root'] = data_root
+    """Point every dataset of the named dataloaders at ``data_root``, and
+    the annotation files of their metrics (CocoMetric's) with them."""
+    leaves = [
+        leaf for dataset in _loader_datasets(cfg, loaders)
+        for leaf in leaf_datasets(dataset)
+    ]
+    old_roots = {leaf.get('data_root') for leaf in leaves} - {None, ''}
+    for leaf in leaves:
+        leaf['data_root'] = data_root
+    for name in loaders:
+        metrics = cfg.get(f'{name}_evaluator') or []
+        for metric in metrics if isinstance(metrics, list) else [metrics]:
+            ann_file = metric.get('ann_file') or ''
+            for old in old_roots:
+                if ann_file.startswith(old):
+                    metric['ann_file'] = osp.join(data_root,
+                                                  ann_file[len(old):])
 
 
 def add_launcher_args(parser):

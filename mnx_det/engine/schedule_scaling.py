@@ -43,8 +43,9 @@ def scale_schedule(cfg, world_size):
     """Scale a one-process schedule to ``world_size`` processes, in place.
 
     Divides ``train_cfg.max_iters``, ``val_interval``, the checkpoint
-    interval and every scheduler's milestones by N (and an ``end`` equal to
-    ``max_iters`` with it), and multiplies the lr by N. Schedulers that end
+    interval and every scheduler's milestones by N (and an ``end`` or a
+    cosine ``T_max`` equal to ``max_iters`` with it), and multiplies the lr
+    by N. Schedulers that end
     earlier (the warm-up) keep their length. Does nothing unless the
     config's ``schedule_scaling.enable`` is true.
 
@@ -73,8 +74,9 @@ def scale_schedule(cfg, world_size):
     for scheduler in cfg.param_scheduler:
         if 'milestones' in scheduler:
             scheduler.milestones = [m // n for m in scheduler.milestones]
-        if scheduler.get('end') == max_iters:
-            scheduler.end = cfg.train_cfg.max_iters
+        for key in ('end', 'T_max'):
+            if scheduler.get(key) == max_iters:
+                scheduler[key] = cfg.train_cfg.max_iters
     scaling.world_size = n
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(
@@ -91,15 +93,22 @@ def describe_schedule(cfg, world_size):
     iters = cfg.train_cfg.max_iters
     lr = cfg.optim_wrapper.optimizer.lr
     steps = [m for s in cfg.param_scheduler for m in s.get('milestones', [])]
+    decay = [f'steps {steps}'] if steps else []
+    decay += [
+        f"cosine decay over {s['T_max']} iterations"
+        for s in cfg.param_scheduler if s['type'] == 'CosineAnnealingLR'
+    ]
+    # LinearLR reaches its end factor at iteration end - 1
     warmups = [
-        f"warm-up {s['end']} iterations from {s['start_factor']:g}"
-        for s in cfg.param_scheduler if s['type'] == 'LinearLR'
+        f"warm-up {s['end'] - s.get('begin', 0) - 1} iterations from "
+        f"{s['start_factor']:g}" for s in cfg.param_scheduler
+        if s['type'] == 'LinearLR'
     ]
     processes = 'process' if world_size == 1 else 'processes'
     return (f'{world_size} {processes} x {batch} images: {iters} iterations '
             f'({iters * world_size * batch} images), lr {lr:g} '
-            f'({lr / (world_size * batch):.6g} per image), steps {steps}, ' +
-            ', '.join(warmups or ['no warm-up']))
+            f'({lr / (world_size * batch):.6g} per image), ' +
+            ', '.join(decay + (warmups or ['no warm-up'])))
 
 
 @HOOKS.register_module()

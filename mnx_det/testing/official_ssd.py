@@ -71,6 +71,15 @@ def decode(deltas, priors):
     return torch.cat([centres - sizes / 2, centres + sizes / 2], 1)
 
 
+def positive_box_loss(locations, matched, priors, positive):
+    """Smooth L1 (beta 1) of the positives' encoded boxes, summed."""
+    return F.smooth_l1_loss(
+        locations[positive],
+        encode(matched[positive], priors[positive]),
+        beta=1.,
+        reduction='sum')
+
+
 def multibox_loss(confidence,
                   locations,
                   priors,
@@ -101,13 +110,42 @@ def multibox_loss(confidence,
         chosen = positive | negative
         cls_sum = cls_sum + F.cross_entropy(
             conf[chosen], prior_labels[chosen], reduction='sum')
-        box_sum = box_sum + F.smooth_l1_loss(
-            loc[positive],
-            encode(matched[positive], priors[positive]),
-            beta=1.,
-            reduction='sum')
+        box_sum = box_sum + positive_box_loss(loc, matched, priors, positive)
         num_pos += int(positive.sum())
     return box_sum / num_pos, cls_sum / num_pos
+
+
+def focal_loss(confidence,
+               locations,
+               priors,
+               gt_boxes,
+               gt_labels,
+               alpha=0.25,
+               gamma=2.,
+               class_weight=5.):
+    """(box loss, class loss) of a batch with the official COCO loss.
+
+    Args:
+        confidence (Tensor): (B, A, K) logits; object label l (from 1)
+            scores in output l - 1, and output K - 1 belongs to no class.
+        locations, priors, gt_boxes, gt_labels: as :func:`multibox_loss`.
+    """
+    box_sum = cls_sum = confidence.new_zeros(())
+    num_pos = 0
+    for conf, loc, boxes, labels in zip(confidence, locations, gt_boxes,
+                                        gt_labels):
+        prior_labels, matched = assign(priors, boxes, labels)
+        positive = prior_labels > 0
+        # one column wider than the outputs, background column dropped
+        target = F.one_hot(prior_labels, conf.size(1) + 1)[:, 1:].bool()
+        p = conf.sigmoid()
+        cls_sum = cls_sum - torch.where(
+            target,
+            alpha * (1 - p)**gamma * F.logsigmoid(conf),
+            (1 - alpha) * p**gamma * F.logsigmoid(-conf)).sum()
+        box_sum = box_sum + positive_box_loss(loc, matched, priors, positive)
+        num_pos += int(positive.sum())
+    return box_sum / num_pos, class_weight * cls_sum / num_pos
 
 
 def post_process(confidence,
@@ -125,3 +163,25 @@ def post_process(confidence,
     boxes, scores = boxes[prior_idx], scores[prior_idx, labels]
     keep = batched_nms(boxes, scores, labels, iou_threshold)[:max_per_img]
     return boxes[keep], scores[keep], labels[keep]
+
+
+def warmup_factor(iteration, start_factor, warmup_iters):
+    """The official warm-up: linear from start_factor to 1 over
+    warmup_iters iterations."""
+    if iteration >= warmup_iters:
+        return 1.
+    alpha = iteration / warmup_iters
+    return start_factor * (1 - alpha) + alpha
+
+
+def multistep_lr(iteration, base_lr, milestones, warmup, gamma=0.1):
+    """The official VOC schedule (WarmupMultiStepLR) at an iteration;
+    warmup = (start factor, iterations)."""
+    steps = sum(iteration >= m for m in milestones)
+    return base_lr * warmup_factor(iteration, *warmup) * gamma**steps
+
+
+def cosine_lr(iteration, base_lr, max_iters, warmup):
+    """The official COCO schedule (WarmupCosLR) at an iteration."""
+    cosine = (1 + math.cos(math.pi * iteration / max_iters)) / 2
+    return base_lr * warmup_factor(iteration, *warmup) * cosine

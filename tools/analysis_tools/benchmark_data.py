@@ -23,7 +23,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 from mnx_det.datasets import (TOY_CLASSES, DatasetNotFoundError,
-                              check_voc_dataset, leaf_datasets, make_toy_voc)
+                              check_dataset_files, leaf_datasets, make_toy_voc)
 
 
 def point_at_toy_set(cfg, root):
@@ -107,7 +107,7 @@ def main():
     try:
         if args.toy:
             raise DatasetNotFoundError('toy set requested')
-        check_voc_dataset(cfg.train_dataloader.dataset)
+        check_dataset_files(cfg.train_dataloader.dataset)
     except DatasetNotFoundError:
         source = 'the toy VOC set (160x160 images)'
         point_at_toy_set(cfg, make_toy_voc(tmp.name))

@@ -12,14 +12,17 @@ from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
-from mnx_det.analysis.complexity import (PAPER_IMAGENET, PAPER_VOC, WIDTHS,
-                                         count, detector_complexity,
+from mnx_det.analysis.complexity import (OFFICIAL_COCO, PAPER_IMAGENET,
+                                         PAPER_VOC, WIDTHS, count,
+                                         detector_complexity,
                                          imagenet_classifier)
 
 ROOT = Path(__file__).resolve().parents[2]
 SSDLITE_CONFIGS = {
-    'SSDLite320-MobileNeXt': 'configs/ssdlite_mobilenext_voc.py',
-    'SSDLite320-MobileNetV2': 'configs/ssdlite_mobilenetv2_voc.py',
+    ('SSDLite320-MobileNeXt', 'VOC'): 'configs/ssdlite_mobilenext_voc.py',
+    ('SSDLite320-MobileNetV2', 'VOC'): 'configs/ssdlite_mobilenetv2_voc.py',
+    ('SSDLite320-MobileNeXt', 'COCO'): 'configs/ssdlite_mobilenext_coco.py',
+    ('SSDLite320-MobileNetV2', 'COCO'): 'configs/ssdlite_mobilenetv2_coco.py',
 }
 NOTES = """Notes on the differences:
 - MAdds are mmengine's counts (one multiply-add = 1) of convolutions and
@@ -32,19 +35,19 @@ NOTES = """Notes on the differences:
 - MobileNetV2 is mmdet's backbone with a 1000-way linear head, i.e.
   torchvision's mobilenet_v2 (3,504,872 parameters at 1.0).
 - SSDLite320: the paper's 4.3M parameters and 0.8B MAdds are COCO figures
-  (81 classes): SSDLite-MobileNetV2 has 4.32M there, SSDLite-MobileNeXt
-  4.56M (its 576-channel first level makes the head bigger), so the
-  paper's 4.3M matches the MobileNetV2 detector only; their MAdds are
-  0.75G and 0.84G. With VOC's 21 classes the detectors have 3.48M and
-  3.43M parameters.
+  (81 outputs per prior): the COCO configs reproduce the official COCO
+  models' counts exactly (4,539,418 and 4,304,138; the 1x1 level has 4
+  priors there). The paper's 4.3M matches the MobileNetV2 detector only;
+  MobileNeXt's 576-channel first level makes its head bigger. With VOC's
+  21 classes the detectors have 3.48M and 3.43M parameters.
+- Results: VOC07 11-point mAP from the paper, COCO val2017 AP from the
+  official README.
 """
 
 
-def build_detector(config, num_classes=None):
+def build_detector(config):
     cfg = Config.fromfile(str(ROOT / config))
     cfg.model.backbone.init_cfg = None
-    if num_classes is not None:
-        cfg.model.bbox_head.num_classes = num_classes
     return MODELS.build(cfg.model), cfg
 
 
@@ -71,23 +74,27 @@ def imagenet_table():
     return lines
 
 
-def voc_table():
+def detector_table():
     lines = [
         '', '## SSDLite320 detectors', '',
-        '| detector | classes | params | backbone params | MAdds |'
-        ' paper params | paper MAdds | paper VOC07 mAP |',
-        '|---|---|---|---|---|---|---|---|'
+        '| detector | dataset | class outputs | params | backbone params |'
+        ' MAdds | official params | paper params | paper MAdds | result |',
+        '|---|---|---|---|---|---|---|---|---|---|'
     ]
-    for name, config in SSDLITE_CONFIGS.items():
-        for classes in (20, 80):
-            model, cfg = build_detector(config, classes)
-            counts = detector_complexity(model, (320, 320))
-            params, madds = counts['detector']
-            paper = PAPER_VOC[name] if classes == 20 else (None, None, None)
-            lines.append(f'| {name} | {classes + 1} | {params:,} | '
-                         f"{counts['backbone'][0]:,} | {fmt(madds, 'G')} | "
-                         f'{fmt(paper[0], "M")} | {fmt(paper[1], "G")} | '
-                         f'{paper[2] or "-"} |')
+    for (name, dataset), config in SSDLITE_CONFIGS.items():
+        model, cfg = build_detector(config)
+        counts = detector_complexity(model, (320, 320))
+        params, madds = counts['detector']
+        paper_params, paper_madds, voc_map = PAPER_VOC[name]
+        official_params, coco_ap = OFFICIAL_COCO[name]
+        official = f'{official_params:,}' if dataset == 'COCO' else '-'
+        result = (f'{coco_ap} AP' if dataset == 'COCO' else f'{voc_map} mAP')
+        outputs = model.bbox_head.num_classes + 1
+        lines.append(f'| {name} | {dataset} | {outputs} | {params:,} | '
+                     f'{counts["backbone"][0]:,} | '
+                     f'{fmt(madds, "G")} | {official} | '
+                     f'{fmt(paper_params, "M")} | {fmt(paper_madds, "G")} | '
+                     f'{result} |')
     return lines
 
 
@@ -134,7 +141,7 @@ def main():
         print('\n'.join(config_table(args.config, shape)))
     if args.paper:
         text = '\n'.join(['# Complexity vs the paper', ''] + imagenet_table() +
-                         voc_table() + ['', NOTES])
+                         detector_table() + ['', NOTES])
         print(text)
         out = Path(args.out_dir) / 'complexity.md'
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -17,13 +17,15 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, weight_decay=5e-4))
 
+# mmengine's LinearLR reaches its end factor at iteration end - 1; the
+# official warm-up reaches 1 at iteration 1000, hence end=1001.
 param_scheduler = [
     dict(
         type='LinearLR',
         start_factor=0.1333,
         by_epoch=False,
         begin=0,
-        end=1000),
+        end=1001),
     dict(
         type='MultiStepLR',
         by_epoch=False,

@@ -1,3 +1,4 @@
+from .ssdlite_focal_head import SSDLiteFocalHead
 from .ssdlite_head import SSDLiteHead
 
-__all__ = ['SSDLiteHead']
+__all__ = ['SSDLiteFocalHead', 'SSDLiteHead']

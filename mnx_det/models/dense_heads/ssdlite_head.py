@@ -1,5 +1,6 @@
 """SSDLite head with the official predictor layout and a batched loss."""
 import warnings
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -11,7 +12,26 @@ from mmdet.structures.bbox import get_box_tensor
 from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 
-from ..task_modules import match_priors
+from ..task_modules import PriorMatch, match_priors
+
+
+class BatchTargets(NamedTuple):
+    """The training targets of a batch.
+
+    Attributes:
+        priors (Tensor): (A, 4) priors, corner form, in input pixels.
+        gt_boxes (Tensor): (B, G, 4) ground truths, padded.
+        match (PriorMatch): Positives and matched ground truth per prior.
+        labels (Tensor): (B, A) class of the matched ground truth
+            (meaningful on the positives only).
+        avg_factor (Tensor): The positives of the batch, the divisor of
+            both losses.
+    """
+    priors: torch.Tensor
+    gt_boxes: torch.Tensor
+    match: PriorMatch
+    labels: torch.Tensor
+    avg_factor: torch.Tensor
 
 
 @MODELS.register_module()
@@ -94,26 +114,37 @@ class SSDLiteHead(SSDHead):
             return super().loss_by_feat(cls_scores, bbox_preds,
                                         batch_gt_instances, batch_img_metas,
                                         batch_gt_instances_ignore)
+        targets = self._batch_targets(cls_scores, batch_gt_instances)
+        return dict(
+            loss_cls=self._classification_loss(cls_scores, targets),
+            loss_bbox=self._box_loss(bbox_preds, targets))
+
+    def _batch_targets(self, cls_scores, batch_gt_instances):
+        """Match the priors of every image to its ground truths."""
         pos_iou_thr, min_pos_iou = self._matching_thresholds()
-        num_images = len(batch_img_metas)
         priors = self._flat_priors([s.shape[-2:] for s in cls_scores],
                                    cls_scores[0].dtype, cls_scores[0].device)
         gt_boxes, gt_labels, gt_valid = _pad_instances(batch_gt_instances,
                                                        priors)
         match = match_priors(priors, gt_boxes, gt_valid, pos_iou_thr,
                              min_pos_iou)
-        positive = match.positive
-        labels = torch.where(positive, gt_labels.gather(1, match.gt_index),
-                             self.num_classes)
         # The positives of the batch; an image without any counts as one, as
         # in mmdet's SamplingResult (the official code never meets one).
-        avg_factor = positive.sum(1).clamp(min=1).sum()
+        avg_factor = match.positive.sum(1).clamp(min=1).sum()
+        return BatchTargets(priors, gt_boxes, match,
+                            gt_labels.gather(1, match.gt_index), avg_factor)
 
-        # Mining ranks the negatives by their loss without gradients; only
-        # the chosen priors (positives and 3x as many hardest negatives)
-        # enter the differentiable loss, which is what makes it cheap. The
-        # class scores stay in the convs' layout, level by level: gathering
-        # the chosen rows from it saves copying all of them into one tensor.
+    def _classification_loss(self, cls_scores, targets):
+        """Cross-entropy of the positives and 3x as many hard negatives.
+
+        Mining ranks the negatives by their loss without gradients; only
+        the chosen priors enter the differentiable loss, which is what makes
+        it cheap. The class scores stay in the convs' layout, level by
+        level: gathering the chosen rows from it saves copying all of them
+        into one tensor.
+        """
+        positive = targets.match.positive
+        labels = torch.where(positive, targets.labels, self.num_classes)
         levels = [
             self._per_prior(s, self.cls_out_channels) for s in cls_scores
         ]
@@ -127,27 +158,30 @@ class SSDLiteHead(SSDHead):
             ], 1)
         chosen = positive | self._hardest_negatives(background_loss, positive)
         sizes = [level.shape[1] * level.shape[2] for level in levels]
-        loss_cls = sum(
+        return sum(
             F.cross_entropy(
                 level[mask.view(level.shape[:3])],
                 level_labels[mask],
                 reduction='sum')
             for level, mask, level_labels in zip(levels, chosen.split(
-                sizes, 1), labels.split(sizes, 1))) / avg_factor
+                sizes, 1), labels.split(sizes, 1))) / targets.avg_factor
 
+    def _box_loss(self, bbox_preds, targets):
+        """Smooth L1 of the encoded boxes of the positives."""
+        num_images = bbox_preds[0].size(0)
         deltas = torch.cat([
             d.permute(0, 2, 3, 1).reshape(num_images, -1, 4)
             for d in bbox_preds
         ], 1)
-        image, prior = positive.nonzero(as_tuple=True)
-        targets = self.bbox_coder.encode(
-            priors[prior], gt_boxes[image, match.gt_index[image, prior]])
-        loss_bbox = smooth_l1_loss(
+        image, prior = targets.match.positive.nonzero(as_tuple=True)
+        encoded = self.bbox_coder.encode(
+            targets.priors[prior],
+            targets.gt_boxes[image, targets.match.gt_index[image, prior]])
+        return smooth_l1_loss(
             deltas[image, prior],
-            targets,
+            encoded,
             beta=self.train_cfg['smoothl1_beta'],
-            reduction='sum') / avg_factor
-        return dict(loss_cls=loss_cls, loss_bbox=loss_bbox)
+            reduction='sum') / targets.avg_factor
 
     @staticmethod
     def _per_prior(output, channels):

@@ -1,0 +1,190 @@
+"""Export an SSDLite detector to one ONNX file, post-processing included.
+
+mmdeploy 1.3.1 (the latest) cannot run on this project's stack: it pins
+protobuf <= 3.20.2 while onnx >= 1.17 needs protobuf >= 5, it calls
+``torch.onnx.export`` without ``dynamo=False`` (PyTorch >= 2.9 then takes
+the dynamo exporter, which needs onnxscript and skips mmdeploy's
+rewrites), and its ONNX Runtime op library is built for onnxruntime
+1.15.1. So the graph is written here with PyTorch's TorchScript exporter.
+
+The graph takes a float32 RGB batch ``images`` (N, 3, S, S) with values in
+0..255, already resized to the input size S (as the test pipeline does,
+ignoring aspect); it subtracts the config's pixel mean (and divides by its
+std) itself. It returns, per image, the ``max_per_img`` best detections
+after the config's score threshold and class-wise NMS (ONNX
+``NonMaxSuppression``): ``boxes`` (N, K, 4) in input pixels, ``scores``
+(N, K) and ``labels`` (N, K), padded with score 0 and label -1. Without
+post-processing it returns the raw ``cls_logits`` (N, A, C), the box
+``deltas`` (N, A, 4) and the ``priors`` (A, 4) in input pixels.
+"""
+import torch
+from mmdet.registry import MODELS
+from torch import nn
+
+from ..models.dense_heads import SSDLiteHead
+
+OUTPUTS = ('boxes', 'scores', 'labels')
+RAW_OUTPUTS = ('cls_logits', 'deltas', 'priors')
+
+
+class ExportNotSupportedError(ValueError):
+    """The detector has no exportable layout here."""
+
+
+class MultiClassNMS(torch.autograd.Function):
+    """ONNX ``NonMaxSuppression`` over (N, A, 4) boxes and (N, C, A)
+    scores; returns (M, 3) rows of (image, class, box). The forward
+    computes the same selection, for tracing."""
+
+    @staticmethod
+    def forward(ctx, boxes, scores, max_per_class, iou_threshold,
+                score_threshold):
+        from torchvision.ops import nms  # imported by export_onnx
+        rows = []
+        for image in range(scores.size(0)):
+            for label in range(scores.size(1)):
+                kept = (scores[image, label] > score_threshold).nonzero()[:, 0]
+                keep = nms(boxes[image, kept], scores[image, label, kept],
+                           float(iou_threshold))
+                kept = kept[keep[:int(max_per_class)]]
+                rows.append(
+                    torch.stack([
+                        torch.full_like(kept, image),
+                        torch.full_like(kept, label), kept
+                    ], 1))
+        return torch.cat(rows)
+
+    @staticmethod
+    def symbolic(g, boxes, scores, max_per_class, iou_threshold,
+                 score_threshold):
+        return g.op('NonMaxSuppression', boxes, scores, max_per_class,
+                    iou_threshold, score_threshold)
+
+
+class ExportableSSD(nn.Module):
+    """An SSDLite detector as one function of a pixel batch.
+
+    Args:
+        detector (SingleStageDetector): With an :class:`SSDLiteHead`.
+        input_size (int): Side of the square input.
+        postprocess (bool): Decode and select detections in the graph.
+    """
+
+    def __init__(self, detector, input_size, postprocess=True):
+        super().__init__()
+        head = detector.bbox_head
+        if not isinstance(head, SSDLiteHead):
+            raise ExportNotSupportedError(
+                'ONNX export supports the SSDLite detectors (SSDLiteHead, '
+                f'SSDLiteFocalHead); this config has {type(head).__name__}')
+        self.detector = detector.eval()
+        self.postprocess = postprocess
+        preprocessor = detector.data_preprocessor
+        self.register_buffer('mean', preprocessor.mean.view(1, 3, 1, 1))
+        self.register_buffer('std', preprocessor.std.view(1, 3, 1, 1))
+        with torch.no_grad():
+            # the feature map sizes of this input size
+            cls_scores, _ = head(
+                detector.extract_feat(
+                    torch.zeros(1, 3, input_size, input_size)))
+        self.register_buffer(
+            'priors',
+            torch.cat(
+                head.prior_generator.grid_priors(
+                    [s.shape[-2:] for s in cls_scores], device='cpu')))
+        test_cfg = head.test_cfg
+        self.score_thr = float(test_cfg['score_thr'])
+        self.iou_thr = float(test_cfg['nms']['iou_threshold'])
+        self.max_per_img = int(test_cfg['max_per_img'])
+
+    def forward(self, images):
+        head = self.detector.bbox_head
+        x = (images - self.mean) / self.std
+        cls_scores, bbox_preds = head(self.detector.extract_feat(x))
+        n = images.size(0)
+        logits = torch.cat([
+            s.permute(0, 2, 3, 1).reshape(n, -1, head.cls_out_channels)
+            for s in cls_scores
+        ], 1)
+        deltas = torch.cat(
+            [d.permute(0, 2, 3, 1).reshape(n, -1, 4) for d in bbox_preds], 1)
+        if not self.postprocess:
+            return logits, deltas, self.priors
+        boxes = head.bbox_coder.decode(
+            self.priors.unsqueeze(0).expand(n, -1, -1), deltas)
+        return self._select(boxes, self._class_scores(head, logits))
+
+    @staticmethod
+    def _class_scores(head, logits):
+        """(N, A, classes) scores, as mmdet's prediction computes them."""
+        if getattr(head.loss_cls, 'custom_cls_channels', False):
+            return head.loss_cls.get_activation(logits)
+        return logits.softmax(-1)[..., :-1]
+
+    def _select(self, boxes, scores):
+        """The max_per_img best (image, class, prior) triples that survive
+        class-wise NMS, as fixed-size padded outputs."""
+        n, num_priors, num_classes = scores.shape
+        per_class = scores.transpose(1, 2)
+        kept = MultiClassNMS.apply(boxes, per_class,
+                                   torch.tensor([self.max_per_img]),
+                                   torch.tensor([self.iou_thr]),
+                                   torch.tensor([self.score_thr]))
+        image, label, prior = kept[:, 0], kept[:, 1], kept[:, 2]
+        # the kept pairs' scores in an otherwise empty (N, C * A) table
+        table = scores.new_zeros(n, num_classes * num_priors)
+        table = table.index_put((image, label * num_priors + prior),
+                                per_class[image, label, prior])
+        top_scores, top = table.topk(self.max_per_img, dim=1)
+        labels = torch.where(top_scores > 0, top // num_priors,
+                             torch.full_like(top, -1))
+        top_boxes = boxes.gather(1, (top % num_priors).unsqueeze(-1).expand(
+            -1, -1, 4))
+        return top_boxes, top_scores, labels
+
+
+def build_detector(cfg, checkpoint):
+    """The config's detector with the checkpoint's weights, in eval mode;
+    the checkpoint must fill it exactly."""
+    from mmengine.runner import load_checkpoint
+
+    from ..engine import check_checkpoint_fits
+    model_cfg = cfg.model.copy()
+    model_cfg.backbone.init_cfg = None
+    model = MODELS.build(model_cfg)
+    check_checkpoint_fits(model, checkpoint)
+    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    return model.eval()
+
+
+def export_onnx(detector,
+                out_file,
+                input_size,
+                batch_size=1,
+                dynamic_batch=False,
+                postprocess=True):
+    """Write ``detector`` as ONNX to ``out_file``; see the module doc."""
+    # Imported here, not with the package (a second), and before tracing:
+    # importing it calls ops that the tracer cannot record.
+    import torchvision  # noqa: F401
+    module = ExportableSSD(detector, input_size, postprocess).eval()
+    images = torch.rand(batch_size, 3, input_size, input_size) * 255
+    outputs = OUTPUTS if postprocess else RAW_OUTPUTS
+    dynamic_axes = None
+    if dynamic_batch:
+        dynamic_axes = {'images': {0: 'batch'}}
+        dynamic_axes.update(
+            {name: {
+                0: 'batch'
+            }
+             for name in outputs if name != 'priors'})
+    with torch.no_grad():
+        torch.onnx.export(
+            module, (images, ),
+            out_file,
+            input_names=['images'],
+            output_names=list(outputs),
+            dynamic_axes=dynamic_axes,
+            opset_version=17,
+            dynamo=False)
+    return out_file

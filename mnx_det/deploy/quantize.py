@@ -1,0 +1,84 @@
+"""Static INT8 post-training quantization of an exported detector.
+
+ONNX Runtime's quantizer, QDQ format, per-channel int8 weights and uint8
+activations, calibrated on training images run through the config's *test*
+pipeline (what the model sees at run time). Only convolutions are
+quantized, and of the head only its depthwise convs: the 1x1 predictors
+(class logits, box deltas), box decoding, the class activation and NMS stay
+in fp32. On benchmarks/deploy_cpu.md's toy MobileNeXt this keeps 0.727
+toy mAP where quantizing every conv kept 0.708 (fp32: 0.818), for about 1%
+of the compute.
+"""
+import copy
+
+import numpy as np
+import onnx
+from mmdet.registry import DATASETS
+from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
+                                      QuantType, quantize_static)
+
+from ..datasets import leaf_datasets
+
+
+def calibration_images(cfg, num_images, size):
+    """``num_images`` float32 RGB (3, size, size) arrays, spread evenly over
+    the training set of ``cfg``, through its test pipeline resized to the
+    model's input size."""
+    dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+    pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
+    for step in pipeline:
+        if step['type'] == 'Resize':
+            step['scale'] = (size, size)
+    for leaf in leaf_datasets(dataset_cfg):
+        leaf['pipeline'] = pipeline
+    dataset = DATASETS.build(dataset_cfg)
+    step = max(1, len(dataset) // num_images)
+    bgr_to_rgb = cfg.model.data_preprocessor.get('bgr_to_rgb', False)
+    for index in list(range(0, len(dataset), step))[:num_images]:
+        image = dataset[index]['inputs'].numpy().astype(np.float32)
+        yield image[::-1].copy() if bgr_to_rgb else image
+
+
+class _Batches(CalibrationDataReader):
+
+    def __init__(self, images, batch_size):
+        self.images = iter(images)
+        self.batch_size = batch_size
+
+    def get_next(self):
+        batch = [
+            image for _, image in zip(range(self.batch_size), self.images)
+        ]
+        if len(batch) < self.batch_size:
+            return None
+        return {'images': np.stack(batch)}
+
+
+def head_predictors(model):
+    """Names of the head's 1x1 convs, which give the logits and deltas."""
+    names = []
+    for node in model.graph.node:
+        kernel = [a.ints for a in node.attribute if a.name == 'kernel_shape']
+        if (node.op_type == 'Conv' and '/bbox_head/' in node.name and kernel
+                and list(kernel[0]) == [1, 1]):
+            names.append(node.name)
+    return names
+
+
+def quantize_detector(onnx_file, out_file, cfg, num_images):
+    """Write the INT8 version of ``onnx_file`` to ``out_file``."""
+    model = onnx.load(onnx_file)
+    shape = model.graph.input[0].type.tensor_type.shape
+    batch = shape.dim[0].dim_value or 1  # 0 for a dynamic batch
+    size = shape.dim[2].dim_value
+    quantize_static(
+        onnx_file,
+        out_file,
+        _Batches(calibration_images(cfg, num_images, size), batch),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        activation_type=QuantType.QUInt8,
+        op_types_to_quantize=['Conv'],
+        nodes_to_exclude=head_predictors(model))
+    return out_file

@@ -1,0 +1,314 @@
+"""The official COCO setup (focal-loss head, COCO priors, cosine schedule,
+SyncBN switch), COCO-format VOC and pycocotools evaluation."""
+import json
+import math
+
+import pytest
+import torch
+from conftest import (ROOT, build, build_head, center_form, flat,
+                      loss_test_batch, random_outputs, run_script, toy_config)
+from mmdet.registry import DATASETS
+from mmengine.config import Config
+from mmengine.model import convert_sync_batchnorm
+from mmengine.runner import Runner
+from mmengine.structures import InstanceData
+from torch import nn
+
+from mnx_det.datasets import (AnnotationError, DatasetNotFoundError,
+                              convert_devkit, make_toy_voc, voc_to_coco)
+from mnx_det.engine import (check_datasets, scale_schedule,
+                            use_gloo_without_cuda)
+from mnx_det.testing import official_ssd
+
+COCO_CONFIGS = ('ssdlite_mobilenext_coco.py', 'ssdlite_mobilenetv2_coco.py')
+SIDES = (20, 10, 5, 3, 2, 1)
+COCO_PRIORS = dict(
+    strides=(16, 32, 64, 120, 160, 320),
+    min_sizes=(45, 90, 135, 180, 225, 270),
+    max_sizes=(90, 135, 180, 225, 270, 315),
+    aspect_ratios=[(2, 3)] * 5 + [(2, )])
+# mmdet numbers the classes of a COCO file in the file's category order
+TOY_COCO_CLASSES = ('bottle', 'sheep', 'tvmonitor')
+# The official COCO models: (backbone, extras, head).
+OFFICIAL_COUNTS = {
+    'ssdlite_mobilenext_coco.py': (2254416, 700672, 1584330),
+    'ssdlite_mobilenetv2_coco.py': (2223872, 774016, 1306250),
+}
+
+
+def params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize('config', COCO_CONFIGS)
+def test_coco_detectors_have_the_official_parameter_counts(config):
+    model = build(config)
+    counts = (params(model.backbone), params(model.neck),
+              params(model.bbox_head))
+    assert counts == OFFICIAL_COUNTS[config]
+    assert params(model) == sum(OFFICIAL_COUNTS[config])
+    # 81 outputs per prior, 6 priors per location but 4 on the 1x1 level
+    assert model.bbox_head.num_base_priors == [6, 6, 6, 6, 6, 4]
+    assert model.bbox_head.cls_convs[5][0].out_channels == 4 * 81
+
+
+def test_coco_priors_equal_the_official_priors():
+    head = build_head('ssdlite_mobilenext_coco.py')
+    ours = center_form(
+        torch.cat(
+            head.prior_generator.grid_priors([(s, s) for s in SIDES],
+                                             device='cpu')), 320)
+    official = official_ssd.official_priors(320, SIDES, **COCO_PRIORS)
+    assert ours.shape == official.shape == (3232, 4)
+    assert (ours - official).abs().max() < 1e-6
+
+
+def test_focal_loss_equals_the_official_formula():
+    head = build_head('ssdlite_mobilenext_coco.py')
+    cls_scores, bbox_preds = random_outputs(head, num_images=3, seed=3)
+    gts = loss_test_batch([3, 79, 0, 7, 56, 11])
+    ours = head.loss_by_feat(
+        cls_scores, bbox_preds, gts,
+        [dict(img_shape=(320, 320), pad_shape=(320, 320))] * 3)
+    # same output order as the official head: class l (from 0) is the
+    # official label l + 1, the 81st output belongs to no class
+    loss_box, loss_cls = official_ssd.focal_loss(
+        flat(cls_scores, 81), flat(bbox_preds, 4),
+        official_ssd.official_priors(320, SIDES, **COCO_PRIORS),
+        [g.bboxes / 320 for g in gts], [g.labels + 1 for g in gts])
+    assert ours['loss_cls'].item() == pytest.approx(loss_cls.item(), rel=1e-5)
+    assert ours['loss_bbox'].item() == pytest.approx(loss_box.item(), rel=1e-5)
+
+
+def test_focal_head_never_reports_its_extra_output():
+    head = build_head('ssdlite_mobilenext_coco.py').eval()
+    cls_scores, bbox_preds = random_outputs(head, num_images=1, seed=4)
+    with torch.no_grad():
+        for level, num_priors in zip(cls_scores, head.num_base_priors):
+            # the extra output of every prior far above any class
+            level.view(1, num_priors, 81, -1)[:, :, 80] = 10.
+    (result, ) = head.predict_by_feat(
+        cls_scores,
+        bbox_preds,
+        batch_img_metas=[dict(img_shape=(320, 320), pad_shape=(320, 320))],
+        rescale=False)
+    assert len(result) == 100
+    assert int(result.labels.max()) < 80
+    best = flat(cls_scores, 81)[0, :, :80].max()
+    assert result.scores[0].item() == pytest.approx(
+        torch.sigmoid(best).item(), rel=1e-6)
+    assert result.scores.min() > 0.05
+
+
+def test_focal_head_initialisation_is_the_official_one():
+    head = build_head('ssdlite_mobilenext_coco.py')
+    class_convs = [
+        m for m in head.cls_convs.modules() if isinstance(m, nn.Conv2d)
+    ]
+    assert len(class_convs) == 11  # 5 depthwise + 5 pointwise + 1 plain
+    for conv in class_convs:
+        assert torch.allclose(conv.bias,
+                              torch.full_like(conv.bias, -math.log(99)))
+    weights = torch.cat([c.weight.flatten() for c in class_convs])
+    assert weights.std().item() == pytest.approx(0.01, rel=0.02)
+    assert weights.mean().abs() < 1e-3
+    # BN and the box branch keep their usual initialisation
+    for bn in (m for m in head.cls_convs.modules()
+               if isinstance(m, nn.BatchNorm2d)):
+        assert torch.equal(bn.weight, torch.ones_like(bn.weight))
+    for conv in (m for m in head.reg_convs.modules()
+                 if isinstance(m, nn.Conv2d)):
+        assert torch.equal(conv.bias, torch.zeros_like(conv.bias))
+
+
+def coco_config(name='ssdlite_mobilenext_coco.py'):
+    return Config.fromfile(str(ROOT / 'configs' / name))
+
+
+def test_coco_schedule_is_the_official_one_per_process():
+    cfg = coco_config()
+    assert cfg.optim_wrapper.optimizer.lr == 1e-2
+    assert cfg.optim_wrapper.optimizer.weight_decay == 4e-5
+    assert cfg.train_dataloader.batch_size == 32
+    line = scale_schedule(cfg, 8)
+    assert line == ('8 processes x 32 images: 200000 iterations (51200000 '
+                    'images), lr 0.08 (0.0003125 per image), cosine decay '
+                    'over 200000 iterations, warm-up 500 iterations from '
+                    '0.333333')
+    warmup, cosine = cfg.param_scheduler
+    assert (warmup.end, cosine.end, cosine.T_max) == (501, 200000, 200000)
+
+
+def test_sync_bn_turns_on_only_under_a_gpu_launcher():
+    cfg = coco_config()
+    assert cfg.sync_bn == 'torch'  # mmengine converts when it wraps for DDP
+    one_process = coco_config()
+    use_gloo_without_cuda(one_process)
+    if not torch.cuda.is_available():
+        # PyTorch's SyncBatchNorm cannot run on CPU
+        assert one_process.sync_bn is None
+    model = convert_sync_batchnorm(build(COCO_CONFIGS[0]), 'torch')
+    norms = [
+        m for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
+    assert norms and all(isinstance(m, nn.SyncBatchNorm) for m in norms)
+
+
+def test_missing_coco_data_names_the_file_and_the_layout(tmp_path):
+    cfg = coco_config()
+    cfg.train_dataloader.dataset.data_root = f'{tmp_path}/'
+    with pytest.raises(DatasetNotFoundError) as error:
+        check_datasets(cfg, ('train', ))
+    message = str(error.value)
+    assert message.startswith(
+        f'annotation file {tmp_path}/annotations/instances_train2017.json '
+        'does not exist')
+    assert 'annotations/instances_train2017.json, instances_val2017.json' \
+        in message
+
+
+def test_coco_json_gives_the_voc_datasets_ground_truth(small_toy_voc):
+    voc = DATASETS.build(
+        dict(
+            type='CheckedVOCDataset',
+            data_root=small_toy_voc,
+            ann_file='VOC2007/ImageSets/Main/test.txt',
+            data_prefix=dict(sub_data_root='VOC2007/'),
+            metainfo=dict(classes=('sheep', 'tvmonitor', 'bottle')),
+            test_mode=True,
+            pipeline=[]))
+    coco = DATASETS.build(
+        dict(
+            type='CocoDataset',
+            data_root=small_toy_voc,
+            ann_file='annotations/voc07_test.json',
+            data_prefix=dict(img=''),
+            metainfo=dict(classes=TOY_COCO_CLASSES),
+            test_mode=True,
+            pipeline=[]))
+    assert len(voc) == len(coco) == 8
+    difficult = 0
+    for i in range(len(voc)):
+        expected, got = voc.get_data_info(i), coco.get_data_info(i)
+        assert got['img_path'] == expected['img_path']
+        objects = [(o['bbox'], voc.metainfo['classes'][o['bbox_label']],
+                    o['ignore_flag']) for o in expected['instances']]
+        assert [(o['bbox'], TOY_COCO_CLASSES[o['bbox_label']],
+                 o['ignore_flag']) for o in got['instances']] == objects
+        difficult += sum(flag for _, _, flag in objects)
+    assert difficult > 0  # difficult objects became ignored crowd boxes
+
+
+def test_converter_tool_writes_mmdets_files_and_stops_on_bad_xml(
+        tmp_path, monkeypatch):
+    root = make_toy_voc(tmp_path / 'toy', num_trainval=4, num_test=2)
+    out = tmp_path / 'annotations'
+    assert run_script([
+        'tools/dataset_converters/pascal_voc.py', root, '-o', out,
+        '--out-format', 'coco'
+    ], monkeypatch) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        'voc07_test.json', 'voc07_trainval.json'
+    ]
+    written = json.loads((out / 'voc07_test.json').read_text())
+    assert written == voc_to_coco(root, ('2007', ), 'test', progress=False)
+    assert [c['name'] for c in written['categories']
+            ][:3] == ['aeroplane', 'bicycle', 'bird']
+    xml = tmp_path / 'toy/VOCdevkit/VOC2007/Annotations/000005.xml'
+    xml.write_text(xml.read_text().replace('<xmin>', '<xmin>9999', 1))
+    with pytest.raises(AnnotationError, match=r'000005.xml: object 0 .*xmax'):
+        convert_devkit(root, str(out), verbose=False)
+    # the files of the last good conversion are kept whole
+    assert json.loads((out / 'voc07_test.json').read_text()) == written
+
+
+@pytest.mark.parametrize(
+    'config',
+    ['ssdlite_mobilenext_coco_toy.py', 'ssdlite_mobilenetv2_coco_toy.py'])
+def test_coco_configs_train_and_evaluate_with_pycocotools(
+        config, small_toy_voc, tmp_path):
+    runner = Runner.from_cfg(
+        toy_config(
+            config,
+            small_toy_voc,
+            tmp_path,
+            train_cfg=dict(max_iters=2, val_interval=2),
+            train_dataloader=dict(batch_size=4),
+            # every prior scores about 0.01 (the focal init) at first
+            model=dict(test_cfg=dict(score_thr=0.))))
+    runner.train()
+    metrics = runner.val()
+    assert set(metrics) >= {
+        'coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_75'
+    }
+
+
+@pytest.mark.parametrize('config', COCO_CONFIGS)
+def test_paper_coco_configs_take_a_training_step(config):
+    model = build(config).train()
+    data = dict(
+        inputs=[torch.randint(0, 255, (3, 320, 320), dtype=torch.uint8)] * 2,
+        data_samples=[])
+    from mmdet.structures import DetDataSample
+    for _ in range(2):
+        sample = DetDataSample(
+            metainfo=dict(img_shape=(320, 320), pad_shape=(320, 320)))
+        sample.gt_instances = InstanceData(
+            bboxes=torch.tensor([[20., 30., 200., 250.]]),
+            labels=torch.tensor([17]))
+        data['data_samples'].append(sample)
+    losses = model(**model.data_preprocessor(data, True), mode='loss')
+    total = losses['loss_cls'] + losses['loss_bbox']
+    total.backward()
+    assert torch.isfinite(total)
+    assert model.bbox_head.cls_convs[0][1].weight.grad.abs().sum() > 0
+
+
+# 60 iterations of the head and extras on the frozen toy backbone.
+FINE_TUNING = dict(
+    model=dict(backbone=dict(frozen_stages=8, norm_eval=True)),
+    train_cfg=dict(max_iters=60, val_interval=60),
+    param_scheduler=[
+        dict(type='LinearLR', start_factor=0.1, by_epoch=False, end=10),
+        dict(type='MultiStepLR', by_epoch=False, end=60, milestones=[50])
+    ])
+
+
+@pytest.fixture(scope='session')
+def trained_toy_coco_detector(toy_voc, trained_toy_detector, tmp_path_factory):
+    """Toy SSDLite-MobileNeXt with the COCO head and loss, fine-tuned as
+    detectors are from ImageNet weights: backbone and extras from the toy
+    VOC detector (the toy set's stand-in for them), backbone frozen, head
+    from scratch. Scored on the toy test set by pycocotools and by
+    VOCMetric's area mAP, on the same detections."""
+    checkpoint, _ = trained_toy_detector
+    cfg = toy_config('ssdlite_mobilenext_coco_toy.py', toy_voc,
+                     tmp_path_factory.mktemp('toy_coco_training'),
+                     **FINE_TUNING)
+    for part in ('backbone', 'neck'):
+        cfg.model[part].init_cfg = dict(
+            type='Pretrained', checkpoint=checkpoint, prefix=f'{part}.')
+    cfg.val_evaluator = [
+        cfg.val_evaluator,
+        dict(type='VOCMetric', metric='mAP', eval_mode='area')
+    ]
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner.val()
+
+
+def test_ssdlite_mobilenext_learns_the_toy_set_with_the_coco_setup(
+        trained_toy_coco_detector):
+    ap50 = trained_toy_coco_detector['coco/bbox_mAP_50']
+    assert ap50 >= 0.5, f'COCO AP50 {ap50:.3f} after training'
+
+
+def test_pycocotools_ap50_agrees_with_the_voc_area_map(
+        trained_toy_coco_detector):
+    """Same detections, same IoU 0.5, difficult objects ignored by both:
+    only the interpolation (101 recall points vs the exact area) and the
+    crowd matching rule differ."""
+    coco = trained_toy_coco_detector['coco/bbox_mAP_50']
+    voc = trained_toy_coco_detector['pascal_voc/mAP']
+    assert abs(coco - voc) <= 0.02, (coco, voc)

@@ -1,0 +1,146 @@
+"""Deployment: the ONNX export of the trained toy detector runs in ONNX
+Runtime with PyTorch's detections and mAP; INT8; inference on images."""
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, build, run_script, run_tool, toy_config
+from mmdet.structures import DetDataSample
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mnx_det.deploy import (DeployModelError, ExportableSSD,
+                            ExportNotSupportedError, ORTSession, export_onnx)
+from mnx_det.deploy.export import build_detector
+from mnx_det.deploy.quantize import quantize_detector
+
+TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
+
+
+@pytest.fixture(scope='module')
+def exported(trained_toy_detector, tmp_path_factory):
+    """(checkpoint, fp32 .onnx with a dynamic batch, its PyTorch model)."""
+    checkpoint, _ = trained_toy_detector
+    detector = build_detector(Config.fromfile(str(ROOT / TOY)), checkpoint)
+    onnx_file = str(tmp_path_factory.mktemp('onnx') / 'toy.onnx')
+    export_onnx(detector, onnx_file, 160, dynamic_batch=True)
+    return checkpoint, onnx_file, detector
+
+
+def toy_images(data_root, count):
+    names = [f'{i:06d}' for i in range(161, 161 + count)]
+    return [
+        cv2.imread(f'{data_root}VOC2007/JPEGImages/{name}.jpg')
+        for name in names
+    ]
+
+
+def test_onnx_runtime_detections_equal_pytorchs(exported, toy_voc):
+    _, onnx_file, detector = exported
+    images = toy_images(toy_voc, 4)  # BGR, 160x160
+    boxes, scores, labels = ORTSession(onnx_file)(
+        np.stack([i[..., ::-1].transpose(2, 0, 1)
+                  for i in images]).astype(np.float32))
+    meta = dict(
+        img_shape=(160, 160),
+        ori_shape=(160, 160),
+        pad_shape=(160, 160),
+        scale_factor=(1., 1.))
+    data = dict(
+        inputs=[torch.from_numpy(i.transpose(2, 0, 1).copy()) for i in images],
+        data_samples=[DetDataSample(metainfo=meta) for _ in images])
+    with torch.no_grad():
+        ours = detector.test_step(data)
+    for i, result in enumerate(ours):
+        pred = result.pred_instances
+        count = int((scores[i] > 0).sum())
+        assert count == len(pred) > 0
+        assert torch.equal(pred.labels, torch.from_numpy(labels[i, :count]))
+        assert torch.allclose(
+            pred.bboxes, torch.from_numpy(boxes[i, :count]), atol=1e-3)
+        assert torch.allclose(
+            pred.scores, torch.from_numpy(scores[i, :count]), atol=1e-4)
+        assert (labels[i, count:] == -1).all()
+
+
+def test_test_tool_scores_the_onnx_file_like_the_checkpoint(
+        exported, trained_toy_detector, toy_voc):
+    _, onnx_file, _ = exported
+    _, metrics = trained_toy_detector
+    result = run_tool([
+        'tools/test.py', TOY, onnx_file, '--cfg-options',
+        f'test_dataloader.dataset.data_root={toy_voc}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ])
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = [
+        x for x in result.stdout.splitlines() + result.stderr.splitlines()
+        if 'pascal_voc/mAP:' in x
+    ][-1]
+    onnx_map = float(line.split('pascal_voc/mAP:')[1].split()[0])
+    assert onnx_map == pytest.approx(metrics['pascal_voc/mAP'], abs=0.002)
+
+
+def onnx_map(onnx_file, data_root, work_dir):
+    cfg = toy_config('ssdlite_mobilenext_toy.py', data_root, work_dir)
+    cfg.model = dict(type='ORTDetector', onnx_file=onnx_file)
+    return Runner.from_cfg(cfg).test()['pascal_voc/mAP']
+
+
+def test_int8_model_is_smaller_and_still_detects(exported, toy_voc, tmp_path):
+    _, onnx_file, _ = exported
+    cfg = toy_config('ssdlite_mobilenext_toy.py', toy_voc, tmp_path)
+    int8_file = str(tmp_path / 'toy_int8.onnx')
+    quantize_detector(onnx_file, int8_file, cfg, num_images=16)
+    # int8 convs; the head's predictors, biases and scales stay fp32
+    assert os.path.getsize(int8_file) < 0.4 * os.path.getsize(onnx_file)
+    int8_map = onnx_map(int8_file, toy_voc, tmp_path / 'int8')
+    print(f'toy mAP, INT8 ONNX Runtime: {int8_map:.3f}')
+    assert int8_map > 0.3
+
+
+def test_a_file_that_is_no_export_is_named(exported, tmp_path):
+    broken = tmp_path / 'broken.onnx'
+    broken.write_bytes(b'\x08\x07 this is not a model')
+    with pytest.raises(DeployModelError, match='broken.onnx is not a'):
+        ORTSession(str(broken))
+    with pytest.raises(DeployModelError, match='missing.onnx does not exist'):
+        ORTSession(str(tmp_path / 'missing.onnx'))
+    _, _, detector = exported
+    raw = str(tmp_path / 'raw.onnx')
+    export_onnx(detector, raw, 160, postprocess=False)
+    with pytest.raises(DeployModelError, match='not an mnx_det detector'):
+        ORTSession(raw)
+
+
+def test_fpn_detectors_are_refused_by_name():
+    model = build('fpn/retinanet_mobilenext_fpn_voc07.py')
+    with pytest.raises(ExportNotSupportedError, match='RetinaHead'):
+        ExportableSSD(model, 320)
+
+
+def test_infer_tool_draws_and_writes_detections(exported, toy_voc, tmp_path,
+                                                monkeypatch):
+    _, onnx_file, _ = exported
+    images = tmp_path / 'photos'
+    images.mkdir()
+    for i, image in enumerate(toy_images(toy_voc, 2)):
+        # a user's photo: not the model's input size
+        photo = cv2.resize(image, (240, 200))
+        cv2.imwrite(str(images / f'photo{i}.jpg'), photo)
+    assert run_script([
+        'tools/infer.py', images, TOY, onnx_file, '--out-dir',
+        tmp_path / 'out', '--score-thr', '0.2'
+    ], monkeypatch) == 0
+    for name in ('photo0', 'photo1'):
+        assert cv2.imread(str(tmp_path / 'out/vis' / f'{name}.jpg')).shape \
+            == (200, 240, 3)
+        pred = json.loads(
+            (tmp_path / 'out/preds' / f'{name}.json').read_text())
+        assert len(pred['bboxes']) == len(pred['scores']) > 0
+        assert min(pred['scores']) >= 0.2
+        assert max(b[2] for b in pred['bboxes']) <= 240 * 1.5
