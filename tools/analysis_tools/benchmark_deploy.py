@@ -144,7 +144,17 @@ def main():
     args = parser.parse_args()
     register_all_modules()
     torch.set_num_threads(args.threads)
-    tmp = tempfile.mkdtemp(prefix='deploy_bench_')
+    with tempfile.TemporaryDirectory(prefix='deploy_bench_') as tmp:
+        text = run(args, tmp)
+    print(text)
+    out = Path(args.out_dir) / 'deploy_cpu.md'
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(f'written to {out}')
+
+
+def run(args, tmp):
+    """Train or load, export, quantize, time; the report's text."""
     data_root = make_toy_voc(osp.join(tmp, 'toy'))
     test_images = [
         cv2.resize(
@@ -183,12 +193,7 @@ def main():
                     ops_fp32 = profile(fp32, images, args.threads)
                     ops_int8 = profile(int8, images, args.threads)
     timings = measure_spread(cases, args.repeats)
-    text = report(timings, sizes, maps, ops_fp32, ops_int8, args)
-    print(text)
-    out = Path(args.out_dir) / 'deploy_cpu.md'
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    print(f'written to {out}')
+    return report(timings, sizes, maps, ops_fp32, ops_int8, args)
 
 
 def report(timings, sizes, maps, ops_fp32, ops_int8, args):
