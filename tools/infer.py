@@ -18,12 +18,10 @@ import sys
 import cv2
 import mmcv
 import numpy as np
-import torch
 from mmdet.registry import DATASETS, VISUALIZERS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
-from mmengine.structures import InstanceData
 from mmengine.utils import track_iter_progress
 
 from mnx_det.deploy import ORTSession
@@ -63,14 +61,10 @@ def infer_onnx(images, cfg, onnx_file, out_dir, score_thr):
         resized = cv2.resize(image, (size, size)).astype(np.float32)
         if bgr_to_rgb:
             resized = resized[..., ::-1]
-        boxes, scores, labels = session(resized.transpose(2, 0, 1)[None])
-        keep = scores[0] >= score_thr
-        scale = np.array([image.shape[1], image.shape[0]] * 2) / size
+        scale = np.array([image.shape[1], image.shape[0]]) / size
         result = DetDataSample()
-        result.pred_instances = InstanceData(
-            bboxes=torch.from_numpy(boxes[0][keep] * scale),
-            scores=torch.from_numpy(scores[0][keep]),
-            labels=torch.from_numpy(labels[0][keep]))
+        (result.pred_instances, ) = session.detect(
+            resized.transpose(2, 0, 1)[None], [scale], score_thr)
         save(path, image, result, visualizer, out_dir)
 
 

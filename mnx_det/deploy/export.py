@@ -101,25 +101,13 @@ class ExportableSSD(nn.Module):
         head = self.detector.bbox_head
         x = (images - self.mean) / self.std
         cls_scores, bbox_preds = head(self.detector.extract_feat(x))
-        n = images.size(0)
-        logits = torch.cat([
-            s.permute(0, 2, 3, 1).reshape(n, -1, head.cls_out_channels)
-            for s in cls_scores
-        ], 1)
-        deltas = torch.cat(
-            [d.permute(0, 2, 3, 1).reshape(n, -1, 4) for d in bbox_preds], 1)
+        logits = head.by_prior(cls_scores, head.cls_out_channels)
+        deltas = head.by_prior(bbox_preds, 4)
         if not self.postprocess:
             return logits, deltas, self.priors
         boxes = head.bbox_coder.decode(
-            self.priors.unsqueeze(0).expand(n, -1, -1), deltas)
-        return self._select(boxes, self._class_scores(head, logits))
-
-    @staticmethod
-    def _class_scores(head, logits):
-        """(N, A, classes) scores, as mmdet's prediction computes them."""
-        if getattr(head.loss_cls, 'custom_cls_channels', False):
-            return head.loss_cls.get_activation(logits)
-        return logits.softmax(-1)[..., :-1]
+            self.priors.unsqueeze(0).expand(images.size(0), -1, -1), deltas)
+        return self._select(boxes, head.class_scores(logits))
 
     def _select(self, boxes, scores):
         """The max_per_img best (image, class, prior) triples that survive

@@ -77,6 +77,22 @@ class ORTSession:
             chunks.append([o[:len(chunk)] for o in outputs])
         return tuple(np.concatenate(parts) for parts in zip(*chunks))
 
+    def detect(self, images, scales, score_thr=0.):
+        """Detections of a float32 RGB (N, 3, S, S) batch as InstanceData,
+        boxes multiplied by each image's (x, y) ``scales`` (input pixels to
+        the caller's), the padding and scores below ``score_thr`` left
+        out."""
+        results = []
+        for boxes, scores, labels, scale in zip(*self(images), scales):
+            keep = (scores > 0) & (scores >= score_thr)
+            results.append(
+                InstanceData(
+                    bboxes=torch.from_numpy(boxes[keep] *
+                                            np.tile(scale, 2)).float(),
+                    scores=torch.from_numpy(scores[keep]),
+                    labels=torch.from_numpy(labels[keep])))
+        return results
+
 
 @MODELS.register_module()
 class ORTDetector(BaseModel):
@@ -103,15 +119,12 @@ class ORTDetector(BaseModel):
         images = torch.stack(data['inputs']).float()
         if self.bgr_to_rgb:
             images = images[:, [2, 1, 0]]
-        boxes, scores, labels = self.session(images.numpy())
-        for i, sample in enumerate(data['data_samples']):
-            keep = scores[i] > 0
-            # boxes back to the original image, as mmdet's rescale
-            scale = np.tile(sample.metainfo['scale_factor'], 2)
-            sample.pred_instances = InstanceData(
-                bboxes=torch.from_numpy(boxes[i][keep] / scale).float(),
-                scores=torch.from_numpy(scores[i][keep]),
-                labels=torch.from_numpy(labels[i][keep]))
-        return data['data_samples']
+        samples = data['data_samples']
+        # boxes back to the original image, as mmdet's rescale
+        scales = [1 / np.array(s.metainfo['scale_factor']) for s in samples]
+        for sample, instances in zip(
+                samples, self.session.detect(images.numpy(), scales)):
+            sample.pred_instances = instances
+        return samples
 
     val_step = test_step

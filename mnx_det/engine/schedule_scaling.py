@@ -45,9 +45,8 @@ def scale_schedule(cfg, world_size):
     Divides ``train_cfg.max_iters``, ``val_interval``, the checkpoint
     interval and every scheduler's milestones by N (and an ``end`` or a
     cosine ``T_max`` equal to ``max_iters`` with it), and multiplies the lr
-    by N. Schedulers that end
-    earlier (the warm-up) keep their length. Does nothing unless the
-    config's ``schedule_scaling.enable`` is true.
+    by N. Schedulers that end earlier (the warm-up) keep their length. Does
+    nothing unless the config's ``schedule_scaling.enable`` is true.
 
     Returns:
         str | None: One line for the log, None when scaling is off.

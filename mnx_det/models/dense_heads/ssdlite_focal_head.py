@@ -78,12 +78,12 @@ class SSDLiteFocalHead(SSDLiteHead):
         # everywhere; so is every output of a negative prior.
         labels = torch.where(targets.match.positive, targets.labels,
                              self.cls_out_channels)
-        num_images = cls_scores[0].size(0)
-        scores = torch.cat([
-            s.permute(0, 2, 3, 1).reshape(
-                num_images, -1, self.cls_out_channels) for s in cls_scores
-        ], 1)
+        scores = self.by_prior(cls_scores, self.cls_out_channels)
         return self.loss_cls(
             scores.flatten(0, 1),
             labels.flatten(),
             avg_factor=targets.avg_factor)
+
+    def class_scores(self, logits):
+        """Sigmoids of the class outputs, the extra output dropped."""
+        return self.loss_cls.get_activation(logits)

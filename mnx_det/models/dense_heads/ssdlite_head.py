@@ -168,11 +168,7 @@ class SSDLiteHead(SSDHead):
 
     def _box_loss(self, bbox_preds, targets):
         """Smooth L1 of the encoded boxes of the positives."""
-        num_images = bbox_preds[0].size(0)
-        deltas = torch.cat([
-            d.permute(0, 2, 3, 1).reshape(num_images, -1, 4)
-            for d in bbox_preds
-        ], 1)
+        deltas = self.by_prior(bbox_preds, 4)
         image, prior = targets.match.positive.nonzero(as_tuple=True)
         encoded = self.bbox_coder.encode(
             targets.priors[prior],
@@ -182,6 +178,20 @@ class SSDLiteHead(SSDHead):
             encoded,
             beta=self.train_cfg['smoothl1_beta'],
             reduction='sum') / targets.avg_factor
+
+    @staticmethod
+    def by_prior(outputs, channels):
+        """Per-level (N, A * channels, H, W) outputs -> one (N, priors,
+        channels) tensor, in the order of the priors."""
+        n = outputs[0].size(0)
+        return torch.cat(
+            [o.permute(0, 2, 3, 1).reshape(n, -1, channels) for o in outputs],
+            1)
+
+    def class_scores(self, logits):
+        """(..., classes) scores of (..., cls_out_channels) logits, as
+        mmdet's prediction computes them: softmax, background dropped."""
+        return logits.softmax(-1)[..., :-1]
 
     @staticmethod
     def _per_prior(output, channels):
