@@ -155,11 +155,11 @@ def schedule_line(result):
 def test_two_processes_share_the_one_process_recipe(small_toy_voc, tmp_path):
     """Same images and lr per image on 1 and 2 processes; 2 processes run
     half the iterations; resuming with another count is refused."""
+    # Seeded: unseeded, 2 images at lr up to 0.05 now and then diverge (NaN,
+    # stopped by NonFiniteLossHook).
     options = fast_options(
         small_toy_voc, **{
             'train_dataloader.batch_size': 2,
-            # unseeded, 2 images at lr up to 0.05 now and then diverge
-            # (NaN, stopped by NonFiniteLossHook)
             'randomness.seed': 0,
             'train_cfg.max_iters': 8,
             'train_cfg.val_interval': 8,
