@@ -25,7 +25,7 @@ class Timing(NamedTuple):
         return f'{self.median:.2f} ({self.min:.2f}-{self.max:.2f})'
 
 
-def measure_spread(cases, repeats, warmup=2, device='cpu'):
+def measure_spread(cases, repeats, warmup=2, device='cpu', settle_ms=0):
     """Time callables interleaved.
 
     Args:
@@ -33,6 +33,10 @@ def measure_spread(cases, repeats, warmup=2, device='cpu'):
         repeats (int): Timed rounds; each round calls every case once.
         warmup (int): Untimed calls of each case first.
         device (str): Synchronised around each call when CUDA.
+        settle_ms (float): Idle milliseconds before each timed call. Needed
+            when the cases use different thread pools: PyTorch's OpenMP
+            workers keep spinning for a while after each call and would
+            slow down whichever case runs next (ONNX Runtime's, by ~15%).
 
     Returns:
         dict[str, Timing]: min, median and max milliseconds per case.
@@ -44,6 +48,7 @@ def measure_spread(cases, repeats, warmup=2, device='cpu'):
     for _ in range(repeats):
         for name, fn in cases.items():
             synchronize(device)
+            time.sleep(settle_ms / 1000)
             start = time.perf_counter()
             fn()
             synchronize(device)

@@ -7,7 +7,8 @@ ONNX Runtime INT8, SSDLite-MobileNeXt and SSDLite-MobileNetV2.
 Both toy detectors are trained first (the toy configs, about 3 minutes each
 on 2 cores) unless --checkpoints gives them. Speed: the trained detectors
 run at 320x320 (toy test images resized), post-processing included, batch
-1 and 8, every case timed in the same interleaved rounds, 2 threads.
+1 and 8, every case timed in the same interleaved rounds, 2 threads,
+a short pause before each timed call (SETTLE_MS).
 Accuracy: toy VOC07 mAP at the toy input size in each runtime. Writes
 benchmarks/deploy_cpu.md, with ONNX Runtime's per-operator profile of the
 fp32 MobileNeXt model at batch 1.
@@ -45,6 +46,9 @@ FAMILIES = {
 RUNTIMES = ('PyTorch eager', 'ORT fp32', 'ORT INT8')
 BATCHES = (1, 8)
 SIZE = 320
+# PyTorch's OpenMP workers spin after each call; without a pause, the case
+# timed right after eager PyTorch ran ~15% slower (ONNX Runtime fp32, b1).
+SETTLE_MS = 20
 
 
 def toy_cfg(config, data_root, work_dir):
@@ -192,7 +196,7 @@ def run(args, tmp):
                 if family == 'MobileNeXt':
                     ops_fp32 = profile(fp32, images, args.threads)
                     ops_int8 = profile(int8, images, args.threads)
-    timings = measure_spread(cases, args.repeats)
+    timings = measure_spread(cases, args.repeats, settle_ms=SETTLE_MS)
     return report(timings, sizes, maps, ops_fp32, ops_int8, args)
 
 
@@ -202,7 +206,8 @@ def report(timings, sizes, maps, ops_fp32, ops_int8, args):
         f'Toy-trained SSDLite detectors (3 classes) at {SIZE}x{SIZE}, '
         'post-processing included (score threshold, class-wise NMS, top '
         f'100), {args.threads} threads, ms per batch: median (min-max) of '
-        f'{args.repeats} interleaved rounds. PyTorch {torch.__version__}, '
+        f'{args.repeats} interleaved rounds, {SETTLE_MS} ms idle before '
+        f'each timed call. PyTorch {torch.__version__}, '
         f'ONNX Runtime {ort.__version__}.', '',
         '| batch | runtime | MobileNeXt | MobileNetV2 | MobileNeXt / '
         'MobileNetV2 | MobileNeXt speed-up vs eager |',
