@@ -139,45 +139,67 @@ class SSDLiteHead(SSDHead):
 
         Mining ranks the negatives by their loss without gradients; only
         the chosen priors enter the differentiable loss, which is what makes
-        it cheap. The class scores stay in the convs' layout, level by
-        level: gathering the chosen rows from it saves copying all of them
-        into one tensor.
+        it cheap.
         """
         positive = targets.match.positive
         labels = torch.where(positive, targets.labels, self.num_classes)
-        levels = [
-            self._per_prior(s, self.cls_out_channels) for s in cls_scores
-        ]
         with torch.no_grad():
-            # the softmax over the class dim of the conv layout (the (N, A,
-            # C, H * W) view), as fast as over a contiguous last dim
+            # (N, A, C, H * W) views of the convs' outputs: the softmax over
+            # their class dim is as fast as over a contiguous last dim
             background_loss = torch.cat([
-                -F.log_softmax(level.permute(0, 2, 3, 1),
+                -F.log_softmax(self._conv_layout(s, self.cls_out_channels),
                                2)[:, :, self.num_classes].transpose(
-                                   1, 2).flatten(1) for level in levels
+                                   1, 2).flatten(1) for s in cls_scores
             ], 1)
         chosen = positive | self._hardest_negatives(background_loss, positive)
-        sizes = [level.shape[1] * level.shape[2] for level in levels]
-        return sum(
-            F.cross_entropy(
-                level[mask.view(level.shape[:3])],
-                level_labels[mask],
-                reduction='sum')
-            for level, mask, level_labels in zip(levels, chosen.split(
-                sizes, 1), labels.split(sizes, 1))) / targets.avg_factor
+        logits, image, prior = self._gather_priors(cls_scores,
+                                                   self.cls_out_channels,
+                                                   chosen)
+        return F.cross_entropy(
+            logits, labels[image, prior], reduction='sum') / targets.avg_factor
 
     def _box_loss(self, bbox_preds, targets):
         """Smooth L1 of the encoded boxes of the positives."""
-        deltas = self.by_prior(bbox_preds, 4)
-        image, prior = targets.match.positive.nonzero(as_tuple=True)
+        deltas, image, prior = self._gather_priors(bbox_preds, 4,
+                                                   targets.match.positive)
         encoded = self.bbox_coder.encode(
             targets.priors[prior],
             targets.gt_boxes[image, targets.match.gt_index[image, prior]])
         return smooth_l1_loss(
-            deltas[image, prior],
+            deltas,
             encoded,
             beta=self.train_cfg['smoothl1_beta'],
             reduction='sum') / targets.avg_factor
+
+    @classmethod
+    def _gather_priors(cls, outputs, channels, mask):
+        """The (K, channels) outputs of the K priors set in the (N, priors)
+        ``mask``, with their image and prior indices.
+
+        Gathered from the convs' own layout, so that the backward pass
+        writes the gradient straight into it: going through a permuted
+        copy (:meth:`by_prior`) cost a copy of every level's gradient.
+        """
+        rows, images, priors = [], [], []
+        offset = 0
+        for output in outputs:
+            level = cls._conv_layout(output, channels)
+            num_images, per_location, _, locations = level.shape
+            size = per_location * locations
+            # priors of a level are ordered by location, then prior
+            image, location, prior = mask[:, offset:offset + size].view(
+                num_images, locations, per_location).nonzero(as_tuple=True)
+            rows.append(level[image, prior, :, location])
+            images.append(image)
+            priors.append(offset + location * per_location + prior)
+            offset += size
+        return torch.cat(rows), torch.cat(images), torch.cat(priors)
+
+    @staticmethod
+    def _conv_layout(output, channels):
+        """(N, A * channels, H, W) -> its (N, A, channels, H * W) view."""
+        n, _, h, w = output.shape
+        return output.view(n, -1, channels, h * w)
 
     @staticmethod
     def by_prior(outputs, channels):
@@ -192,13 +214,6 @@ class SSDLiteHead(SSDHead):
         """(..., classes) scores of (..., cls_out_channels) logits, as
         mmdet's prediction computes them: softmax, background dropped."""
         return logits.softmax(-1)[..., :-1]
-
-    @staticmethod
-    def _per_prior(output, channels):
-        """(N, A * channels, H, W) -> a (N, H * W, A, channels) view, in
-        the order of the priors (location, then prior), without a copy."""
-        n, _, h, w = output.shape
-        return output.view(n, -1, channels, h * w).permute(0, 3, 1, 2)
 
     def _flat_priors(self, featmap_sizes, dtype, device):
         """All priors, (A, 4), remembered for the last sizes asked for
