@@ -40,8 +40,8 @@ from mmengine.config import Config
 from mmengine.structures import InstanceData
 
 from mnx_det.analysis.complexity import WIDTHS, count, imagenet_classifier
-from mnx_det.analysis.timing import (inference, measure, measure_spread,
-                                     variants)
+from mnx_det.analysis.timing import (inference, keep_freed_memory, measure,
+                                     measure_spread, variants)
 from mnx_det.models import MobileNeXt
 from mnx_det.testing import OfficialMobileNeXt
 
@@ -364,7 +364,7 @@ def bench_loss_path(args):
             name: detector_step(model, big, batched, args.device)
             for name, batched in paths.items()
         },
-        max(3, args.repeats // 4),
+        max(3, args.repeats // 2),
         warmup=1,
         device=args.device)
     lines = [
@@ -377,6 +377,7 @@ def bench_loss_path(args):
         a, b = times['per-image (mmdet)'], times['batched']
         lines.append(f'| {setting} | {a} | {b} | '
                      f'{a.median / b.median:.2f}x |')
+    slow, fast = paths
     a, b = (step_ms[k].median for k in paths)
     lines.append(f'| images/s, training step, batch {big} | '
                  f'{big * 1000 / a:.1f} | {big * 1000 / b:.1f} | |')
@@ -385,11 +386,17 @@ def bench_loss_path(args):
         name: loss_ms[big][name].median / loss_ms[small][name].median
         for name in paths
     }
+    saved = {
+        'loss path': loss_ms[big][slow].median - loss_ms[big][fast].median,
+        'training step': a - b
+    }
     lines += [
         '', f'Loss path cost from batch {small} to batch {big} '
         f'({big // small}x the images): per-image '
         f"x{growth['per-image (mmdet)']:.1f}, batched "
-        f"x{growth['batched']:.1f}."
+        f"x{growth['batched']:.1f}. Time the batched loss saves per "
+        f"batch-{big} step: {saved['loss path']:.0f} ms on the loss path "
+        f"alone, {saved['training step']:.0f} ms on the whole step."
     ]
     return lines
 
@@ -484,6 +491,7 @@ def main():
     args = parse_args()
     register_all_modules()
     torch.manual_seed(0)
+    kept = keep_freed_memory()
     tag = 'cuda' if args.device.startswith('cuda') else 'cpu'
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -496,6 +504,10 @@ def main():
         'in the same rounds; ratio = MobileNeXt / MobileNetV2 of the medians '
         '(< 1: MobileNeXt is faster). Regenerate with `make benchmarks`.'
     ]
+    if kept:
+        text[-1] += (' Freed memory stays in the process (glibc mallopt, '
+                     '`keep_freed_memory`): otherwise page faults made '
+                     'training steps vary twofold between rounds.')
     sections = [('Backbones and detectors', bench_inference),
                 ('Training', bench_training),
                 ('SSDLite loss path', bench_loss_path),
