@@ -10,15 +10,17 @@ Dequantize pair around every ReLU6 and made the INT8 model slower than
 fp32 (15.8 vs 13.3 ms at batch 1, 320x320, 2 threads; 11.2 ms with the
 ReLU6 quantized). Residual ``Add`` s are left to ONNX Runtime, which runs
 them as ``QLinearAdd`` between quantized convs anyway; quantizing them in
-the quantizer cost toy mAP (-0.024 instead of -0.007) for no speed.
+the quantizer cost toy mAP (-0.024 instead of -0.007) for no speed, and
+the quantizer's default (every op type it knows) also quantized the box
+decoding: -0.24.
 
 Two kinds of conv stay fp32, with box decoding, the class activation and
 NMS: the stem conv, whose input spans the whole pixel range after mean
 subtraction, and the head's 1x1 predictors (class logits, box deltas).
-Together they are about 2% of the compute. On the toy MobileNeXt of
-benchmarks/deploy_cpu.md, quantizing every conv cost 0.11 mAP, sparing both
-0.015; other calibration methods (entropy, percentile) or more images did
-not help.
+Together they are about 2% of the compute. On a toy MobileNeXt (fp32 mAP
+0.818, only convs quantized), quantizing every conv cost 0.11 mAP, sparing
+both 0.015; other calibration methods (entropy, percentile) or more images
+did not help.
 """
 import copy
 

@@ -31,7 +31,7 @@ from mmdet.utils import register_all_modules
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mnx_det.analysis.timing import measure_spread
+from mnx_det.analysis.timing import keep_freed_memory, measure_spread
 from mnx_det.datasets import make_toy_voc
 from mnx_det.deploy import ORTSession, export_onnx
 from mnx_det.deploy.export import build_detector
@@ -148,6 +148,9 @@ def main():
     args = parser.parse_args()
     register_all_modules()
     torch.set_num_threads(args.threads)
+    # As benchmark.py: PyTorch's eager time without glibc's page faults
+    # (ONNX Runtime has its own arena), the stricter baseline for ORT.
+    args.kept_freed_memory = keep_freed_memory()
     with tempfile.TemporaryDirectory(prefix='deploy_bench_') as tmp:
         text = run(args, tmp)
     print(text)
@@ -207,7 +210,10 @@ def report(timings, sizes, maps, ops_fp32, ops_int8, args):
         'post-processing included (score threshold, class-wise NMS, top '
         f'100), {args.threads} threads, ms per batch: median (min-max) of '
         f'{args.repeats} interleaved rounds, {SETTLE_MS} ms idle before '
-        f'each timed call. PyTorch {torch.__version__}, '
+        'each timed call' +
+        (', freed memory kept in the process (glibc '
+         'mallopt, as in benchmark_cpu.md)' if args.kept_freed_memory else '')
+        + f'. PyTorch {torch.__version__}, '
         f'ONNX Runtime {ort.__version__}.', '',
         '| batch | runtime | MobileNeXt | MobileNetV2 | MobileNeXt / '
         'MobileNetV2 | MobileNeXt speed-up vs eager |',
