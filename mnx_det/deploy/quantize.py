@@ -10,19 +10,23 @@ Dequantize pair around every ReLU6 and made the INT8 model slower than
 fp32 (15.8 vs 13.3 ms at batch 1, 320x320, 2 threads; 11.2 ms with the
 ReLU6 quantized). Residual ``Add`` s are left to ONNX Runtime, which runs
 them as ``QLinearAdd`` between quantized convs anyway; quantizing them in
-the quantizer cost toy mAP (-0.024 instead of -0.007) for no speed, and
-the quantizer's default (every op type it knows) also quantized the box
-decoding: -0.24.
+the quantizer cost toy mAP (-0.024 instead of -0.007 on the demo's toy
+MobileNeXt) for no speed, and the quantizer's default (every op type it
+knows) also quantized the box decoding: -0.24.
 
-Two kinds of conv stay fp32, with box decoding, the class activation and
-NMS: the stem conv, whose input spans the whole pixel range after mean
-subtraction, and the head's 1x1 predictors (class logits, box deltas).
-Together they are about 2% of the compute. On a toy MobileNeXt (fp32 mAP
-0.818, only convs quantized), quantizing every conv cost 0.11 mAP, sparing
-both 0.015; other calibration methods (entropy, percentile) or more images
-did not help.
+Three groups of convs stay fp32, with box decoding, the class activation
+and NMS: the stem conv, whose input spans the whole pixel range after mean
+subtraction, the backbone's first stage (one block, at the highest
+resolution) and the head's 1x1 predictors (class logits, box deltas). On
+the toy detectors of benchmarks/deploy_cpu.md (fp32 toy mAP 0.818 and 0.770
+for MobileNeXt and MobileNetV2), quantizing every conv lost 0.11 (convs
+only quantized, MobileNeXt); sparing the stem and predictors, 0.029 and
+0.014; sparing the first stage too, 0.012 and 0.018, for 0.3 ms at batch
+1. Other calibration methods (percentile, entropy), more images (256) or
+weights in 7 bits (``reduce_range``) did not help.
 """
 import copy
+import re
 
 import numpy as np
 import onnx
@@ -33,6 +37,8 @@ from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
 from ..datasets import leaf_datasets
 
 QUANTIZED_OPS = ('Conv', 'Clip', 'Relu')
+# '/backbone/layer1.0/...' (MobileNeXt), '/backbone/layer1/...' (MobileNetV2)
+FIRST_STAGE = re.compile(r'/backbone/layer1[./]')
 
 
 def calibration_images(cfg, num_images, size):
@@ -70,13 +76,16 @@ class _Batches(CalibrationDataReader):
 
 
 def fp32_convs(model):
-    """Names of the convs kept in fp32: the stem (the graph's first conv)
-    and the head's 1x1 convs, which give the logits and deltas."""
+    """Names of the convs kept in fp32: the stem (the graph's first conv),
+    the backbone's first stage (``layer1``) and the head's 1x1 convs, which
+    give the logits and deltas."""
     convs = [node for node in model.graph.node if node.op_type == 'Conv']
     names = [convs[0].name]
     for node in convs:
         kernel = [a.ints for a in node.attribute if a.name == 'kernel_shape']
-        if '/bbox_head/' in node.name and kernel and list(kernel[0]) == [1, 1]:
+        predictor = ('/bbox_head/' in node.name and kernel
+                     and list(kernel[0]) == [1, 1])
+        if predictor or FIRST_STAGE.match(node.name):
             names.append(node.name)
     return names
 
