@@ -97,7 +97,8 @@ def test_int8_model_is_smaller_and_still_detects(exported, toy_voc, tmp_path):
     cfg = toy_config('ssdlite_mobilenext_toy.py', toy_voc, tmp_path)
     int8_file = str(tmp_path / 'toy_int8.onnx')
     quantize_detector(onnx_file, int8_file, cfg, num_images=16)
-    # int8 convs; the head's predictors, biases and scales stay fp32
+    # int8 weights; the stem, first stage and predictors stay fp32, as do
+    # the scales
     assert os.path.getsize(int8_file) < 0.4 * os.path.getsize(onnx_file)
     # every ReLU6 is folded into its quantized conv: no Dequantize -> Clip
     # -> Quantize detour between two convs (it made INT8 slower than fp32)

@@ -49,7 +49,8 @@ def measure_spread(cases, repeats, warmup=2, device='cpu', settle_ms=0):
     for _ in range(repeats):
         for name, fn in cases.items():
             synchronize(device)
-            time.sleep(settle_ms / 1000)
+            if settle_ms:
+                time.sleep(settle_ms / 1000)
             start = time.perf_counter()
             fn()
             synchronize(device)

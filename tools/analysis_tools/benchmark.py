@@ -373,12 +373,12 @@ def bench_loss_path(args):
     ]
     rows = {f'loss + backward, batch {b}': t for b, t in loss_ms.items()}
     rows[f'whole training step, batch {big}'] = step_ms
+    slow, fast = paths
     for setting, times in rows.items():
-        a, b = times['per-image (mmdet)'], times['batched']
+        a, b = times[slow], times[fast]
         lines.append(f'| {setting} | {a} | {b} | '
                      f'{a.median / b.median:.2f}x |')
-    slow, fast = paths
-    a, b = (step_ms[k].median for k in paths)
+    a, b = step_ms[slow].median, step_ms[fast].median
     lines.append(f'| images/s, training step, batch {big} | '
                  f'{big * 1000 / a:.1f} | {big * 1000 / b:.1f} | |')
     small = batches[0]
@@ -392,9 +392,8 @@ def bench_loss_path(args):
     }
     lines += [
         '', f'Loss path cost from batch {small} to batch {big} '
-        f'({big // small}x the images): per-image '
-        f"x{growth['per-image (mmdet)']:.1f}, batched "
-        f"x{growth['batched']:.1f}. Time the batched loss saves per "
+        f'({big // small}x the images): per-image x{growth[slow]:.1f}, '
+        f'batched x{growth[fast]:.1f}. Time the batched loss saves per '
         f"batch-{big} step: {saved['loss path']:.0f} ms on the loss path "
         f"alone, {saved['training step']:.0f} ms on the whole step."
     ]
