@@ -21,6 +21,7 @@ benchmarks: setup
 	$(PY) tools/analysis_tools/benchmark_deploy.py
 
 lint: setup
+	.venv/bin/lint-imports
 	$(PY) -m flake8 mnx_det tools tests configs
 	$(PY) -m isort --check-only --diff mnx_det tools tests configs
 	$(PY) -m yapf --diff --recursive mnx_det tools tests configs

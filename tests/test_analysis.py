@@ -3,22 +3,24 @@
 import importlib.util
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import ROOT, build, randomize, run_tool
 from mmdet.evaluation import VOCMetric
 from mmdet.models.backbones import MobileNetV2
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
+from mnx_det.analysis.benchmarks.common import (InconsistentTimingError,
+                                                SpeedSetup,
+                                                check_whole_vs_part)
 from mnx_det.analysis.bootstrap import (bootstrap_maps, interval, voc_map,
                                         voc_results)
 from mnx_det.analysis.complexity import (count, detector_complexity,
                                          imagenet_classifier)
 from mnx_det.analysis.timing import Timing, variants
 from mnx_det.models import MobileNeXt
+from mnx_det.testing.helpers import ROOT, build, randomize, run_tool
 
 # (detector, backbone) parameters of the official SSDLite detectors.
 SSDLITE = {
@@ -126,22 +128,22 @@ def load_benchmark_tool():
 
 
 def test_benchmark_refuses_a_table_that_contradicts_itself(monkeypatch):
-    tool = load_benchmark_tool()
     timings = {
         ('backbone', 'MobileNeXt'): Timing(300, 314, 330),
         ('detector', 'MobileNeXt'): Timing(170, 179, 190),
         ('backbone', 'MobileNetV2'): Timing(290, 300, 310),
         ('detector', 'MobileNetV2'): Timing(310, 320, 340),
     }
-    args = SimpleNamespace(quick=False)
     with pytest.raises(
-            tool.InconsistentTimingError,
+            InconsistentTimingError,
             match=r'the MobileNeXt detector \(179.00 \(170.00-190.00\) ms\) '
             'timed faster than its own backbone'):
-        tool.check_whole_vs_part(args, timings, 'detector', 'backbone',
-                                 'eager, batch 8')
+        check_whole_vs_part(
+            SpeedSetup(quick=False), timings, 'detector', 'backbone',
+            'eager, batch 8')
     # quick checks of the tool never write into benchmarks/
     monkeypatch.setattr(sys, 'argv', ['benchmark.py', '--quick'])
+    tool = load_benchmark_tool()
     assert Path(tool.parse_args().out_dir).resolve() != ROOT / 'benchmarks'
 
 

@@ -1,10 +1,10 @@
 """SSDLiteHead's batched loss equals mmdet's per-image SSD loss."""
 import pytest
 import torch
-from conftest import build_head, random_outputs
 from mmengine.structures import InstanceData
 
 from mnx_det.models import match_priors
+from mnx_det.testing.helpers import build_head, random_outputs
 
 CONFIG = 'ssdlite_mobilenext_voc.py'
 

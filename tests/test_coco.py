@@ -5,8 +5,6 @@ import math
 
 import pytest
 import torch
-from conftest import (ROOT, build, build_head, center_form, flat,
-                      loss_test_batch, random_outputs, run_script, toy_config)
 from mmdet.registry import DATASETS
 from mmengine.config import Config
 from mmengine.model import convert_sync_batchnorm
@@ -14,11 +12,15 @@ from mmengine.runner import Runner
 from mmengine.structures import InstanceData
 from torch import nn
 
+from mnx_det.apis import check_datasets, toy_run_config, use_gloo_without_cuda
 from mnx_det.datasets import (AnnotationError, DatasetNotFoundError,
                               convert_devkit, make_toy_voc, voc_to_coco)
-from mnx_det.engine import (check_datasets, scale_schedule,
-                            use_gloo_without_cuda)
+from mnx_det.engine import scale_schedule
+from mnx_det.models import SSDLiteHead
 from mnx_det.testing import official_ssd
+from mnx_det.testing.helpers import (ROOT, build, build_head, center_form,
+                                     loss_test_batch, random_outputs,
+                                     run_script)
 
 COCO_CONFIGS = ('ssdlite_mobilenext_coco.py', 'ssdlite_mobilenetv2_coco.py')
 SIDES = (20, 10, 5, 3, 2, 1)
@@ -73,7 +75,8 @@ def test_focal_loss_equals_the_official_formula():
     # same output order as the official head: class l (from 0) is the
     # official label l + 1, the 81st output belongs to no class
     loss_box, loss_cls = official_ssd.focal_loss(
-        flat(cls_scores, 81), flat(bbox_preds, 4),
+        SSDLiteHead.flatten_priors(cls_scores, 81),
+        SSDLiteHead.flatten_priors(bbox_preds, 4),
         official_ssd.official_priors(320, SIDES, **COCO_PRIORS),
         [g.bboxes / 320 for g in gts], [g.labels + 1 for g in gts])
     assert ours['loss_cls'].item() == pytest.approx(loss_cls.item(), rel=1e-5)
@@ -94,7 +97,7 @@ def test_focal_head_never_reports_its_extra_output():
         rescale=False)
     assert len(result) == 100
     assert int(result.labels.max()) < 80
-    best = flat(cls_scores, 81)[0, :, :80].max()
+    best = SSDLiteHead.flatten_priors(cls_scores, 81)[0, :, :80].max()
     assert result.scores[0].item() == pytest.approx(
         torch.sigmoid(best).item(), rel=1e-6)
     assert result.scores.min() > 0.05
@@ -229,8 +232,8 @@ def test_converter_tool_writes_mmdets_files_and_stops_on_bad_xml(
 def test_coco_configs_train_and_evaluate_with_pycocotools(
         config, small_toy_voc, tmp_path):
     runner = Runner.from_cfg(
-        toy_config(
-            config,
+        toy_run_config(
+            ROOT / 'configs/toy' / config,
             small_toy_voc,
             tmp_path,
             train_cfg=dict(max_iters=2, val_interval=2),
@@ -283,9 +286,9 @@ def trained_toy_coco_detector(toy_voc, trained_toy_detector, tmp_path_factory):
     from scratch. Scored on the toy test set by pycocotools and by
     VOCMetric's area mAP, on the same detections."""
     checkpoint, _ = trained_toy_detector
-    cfg = toy_config('ssdlite_mobilenext_coco_toy.py', toy_voc,
-                     tmp_path_factory.mktemp('toy_coco_training'),
-                     **FINE_TUNING)
+    cfg = toy_run_config(ROOT / 'configs/toy/ssdlite_mobilenext_coco_toy.py',
+                         toy_voc, tmp_path_factory.mktemp('toy_coco_training'),
+                         **FINE_TUNING)
     for part in ('backbone', 'neck'):
         cfg.model[part].init_cfg = dict(
             type='Pretrained', checkpoint=checkpoint, prefix=f'{part}.')

@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch.utils.data import Dataset
 
-from mnx_det.compat import UnsafeCheckpointError, load_checkpoint_file
+from mnx_det.checkpoint import UnsafeCheckpointError, load_checkpoint_file
 
 
 class PairDataset(Dataset):
@@ -170,6 +170,8 @@ def test_stack_imports_and_compiled_ops():
 
 
 def test_patch_wraps_once_and_checks_the_release():
+    import importlib.metadata
+
     from mnx_det import compat
 
     class Owner:
@@ -180,13 +182,13 @@ def test_patch_wraps_once_and_checks_the_release():
     def shout(original):
         return lambda self: original(self).upper()
 
-    installed = compat.importlib.metadata.version('mmengine')
-    compat.patch(Owner, 'greet', 'mmengine', installed)(shout)
-    compat.patch(Owner, 'greet', 'mmengine', installed)(shout)  # no-op
+    installed = importlib.metadata.version('mmengine')
+    compat.patch(Owner, 'greet', 'mmengine', installed, shout)
+    compat.patch(Owner, 'greet', 'mmengine', installed, shout)  # no-op
     assert Owner().greet() == 'HELLO'
     assert Owner.greet.__name__ == 'greet'
     with pytest.warns(
             RuntimeWarning,
             match=f'of mmengine 0.0.1, but mmengine {installed} '
             'is installed'):
-        compat.patch(Owner, 'greet', 'mmengine', '0.0.1')(shout)
+        compat.patch(Owner, 'greet', 'mmengine', '0.0.1', shout)

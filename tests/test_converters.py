@@ -7,14 +7,13 @@ from collections import OrderedDict
 import pytest
 import torch
 import torchvision
-from conftest import ROOT, randomize
 from mmdet.models.backbones import MobileNetV2
 
-from mnx_det.compat import load_checkpoint_file
-from mnx_det.converters import (CheckpointMismatchError, convert_official,
-                                convert_torchvision)
+from mnx_det.checkpoint import CheckpointMismatchError, load_checkpoint_file
+from mnx_det.checkpoint.convert import convert_official, convert_torchvision
 from mnx_det.models import MobileNeXt
 from mnx_det.testing import OfficialMobileNeXt
+from mnx_det.testing.helpers import ROOT, randomize
 
 
 def timm_checkpoint(model):

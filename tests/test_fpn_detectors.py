@@ -3,7 +3,6 @@ import copy
 
 import pytest
 import torch
-from conftest import ROOT
 from mmdet.registry import DATASETS, MODELS
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
@@ -11,8 +10,9 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from mnx_det.engine import set_data_root
+from mnx_det.apis import set_data_root
 from mnx_det.models import MobileNeXt
+from mnx_det.testing.helpers import ROOT
 
 DETECTORS = ('retinanet', 'fcos', 'faster-rcnn')
 

@@ -10,21 +10,22 @@ import types
 
 import pytest
 import torch
-from conftest import (NO_WORKERS, ROOT, TOY_CONFIG, as_cli, run_tool,
-                      toy_cfg_options)
 from mmdet.datasets import VOCDataset
 from mmdet.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.runner import runner as runner_module
 
-from mnx_det import compat
-from mnx_det.checkpoint_fit import CheckpointMismatchError
-from mnx_det.compat import (CorruptCheckpointError, ImageLoadError,
-                            load_checkpoint_file)
+from mnx_det.apis import NO_WORKERS, WorkDirBusyError, WorkDirLock
+from mnx_det.checkpoint import (CheckpointMismatchError,
+                                CorruptCheckpointError, check_checkpoint_fits)
+from mnx_det.checkpoint import io as checkpoint_io
+from mnx_det.checkpoint import latest_loadable_checkpoint, load_checkpoint_file
 from mnx_det.datasets import AnnotationError, MissingImageError
-from mnx_det.engine import (NonFiniteLossHook, WorkDirBusyError, WorkDirLock,
-                            check_checkpoint_fits, latest_loadable_checkpoint)
+from mnx_det.engine import NonFiniteLossHook
+from mnx_det.errors import ImageLoadError
+from mnx_det.testing.helpers import (ROOT, TOY_CONFIG, as_cli, run_tool,
+                                     toy_cfg_options)
 
 PYTHON = sys.executable
 SHORT_RUN = dict(
@@ -291,7 +292,7 @@ def test_checkpoints_are_written_atomically(tmp_path, monkeypatch):
         f.write(b'half a checkpoint')
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(compat.torch, 'save', dies_midway)
+    monkeypatch.setattr(checkpoint_io.torch, 'save', dies_midway)
     with pytest.raises(KeyboardInterrupt):
         runner_module.save_checkpoint({'a': torch.zeros(2)}, str(target))
     assert target.read_bytes() == original

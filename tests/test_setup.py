@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT
+from mnx_det.testing.helpers import ROOT
 
 SCRIPT = ROOT / 'tools/setup_env.sh'
 

@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-from conftest import build
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
@@ -10,6 +9,7 @@ from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 
 import mnx_det  # noqa: F401  (registers the modules, applies compat)
+from mnx_det.testing.helpers import build
 
 # (total, backbone, extras, head) of the official detectors, 21 classes.
 OFFICIAL_PARAMS = {

@@ -5,17 +5,19 @@ from functools import partial
 import numpy as np
 import pytest
 import torch
-from conftest import (ROOT, build_head, center_form, flat, loss_test_batch,
-                      model_config, official_prior_args, random_outputs)
 from mmdet.registry import TASK_UTILS, TRANSFORMS
 from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.config import Config
 from mmengine.registry import PARAM_SCHEDULERS
 
-from mnx_det.engine import (PretrainedNotFoundError, ScheduleScalingError,
-                            ScheduleScalingHook, check_pretrained,
-                            launcher_world_size, load_config, scale_schedule)
+from mnx_det.apis import PretrainedNotFoundError, check_pretrained, load_config
+from mnx_det.engine import (ScheduleScalingError, ScheduleScalingHook,
+                            launcher_world_size, scale_schedule)
+from mnx_det.models import SSDLiteHead
 from mnx_det.testing import official_ssd
+from mnx_det.testing.helpers import (ROOT, build_head, center_form,
+                                     loss_test_batch, model_config,
+                                     official_prior_args, random_outputs)
 
 VOC_CONFIGS = ('ssdlite_mobilenext_voc.py', 'ssdlite_mobilenetv2_voc.py')
 SIDES = (20, 10, 5, 3, 2, 1)
@@ -59,9 +61,10 @@ def test_losses_equal_the_official_formulas():
     ours = head.loss_by_feat(
         cls_scores, bbox_preds, gts,
         [dict(img_shape=(320, 320), pad_shape=(320, 320))] * 3)
-    confidence = official_layout(flat(cls_scores, head.cls_out_channels))
+    confidence = official_layout(
+        SSDLiteHead.flatten_priors(cls_scores, head.cls_out_channels))
     loss_box, loss_cls = official_ssd.multibox_loss(
-        confidence, flat(bbox_preds, 4),
+        confidence, SSDLiteHead.flatten_priors(bbox_preds, 4),
         official_ssd.official_priors(320, SIDES, **official_prior_args()),
         [g.bboxes / 320 for g in gts], [g.labels + 1 for g in gts])
     assert ours['loss_cls'].item() == pytest.approx(loss_cls.item(), rel=1e-5)
@@ -77,8 +80,9 @@ def test_post_processing_equals_the_official_procedure():
         batch_img_metas=[dict(img_shape=(320, 320), pad_shape=(320, 320))],
         rescale=False)
     boxes, scores, labels = official_ssd.post_process(
-        official_layout(flat(cls_scores, head.cls_out_channels))[0],
-        flat(bbox_preds, 4)[0],
+        official_layout(
+            SSDLiteHead.flatten_priors(cls_scores, head.cls_out_channels))[0],
+        SSDLiteHead.flatten_priors(bbox_preds, 4)[0],
         official_ssd.official_priors(320, SIDES, **official_prior_args()), 320)
     # thousands of pairs pass 0.01 here: a per-level cut (nms_pre) or a
     # clip to the image would change the result
@@ -256,8 +260,10 @@ def test_resume_with_another_process_count_is_refused():
 def test_missing_weights_message_for_frozen_backbones():
     cfg = load_config(
         str(ROOT / 'configs/fpn/retinanet_mobilenext_fpn_voc07.py'))
+    convert = 'python tools/model_converters/mobilenext_official.py ' \
+        'model_best.pth.tar'
     with pytest.raises(PretrainedNotFoundError) as error:
-        check_pretrained(cfg)
+        check_pretrained(cfg, {'MobileNeXt': convert})
     message = str(error.value)
     assert 'checkpoints/mobilenext_1.0_imagenet.pth not found' in message
     assert ('tools/model_converters/mobilenext_official.py '

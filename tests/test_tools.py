@@ -8,13 +8,14 @@ import sys
 import time
 
 import pytest
-from conftest import (NO_WORKERS, ROOT, TOY_CONFIG, as_cli, run_tool,
-                      toy_cfg_options)
 from mmdet.registry import DATASETS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mnx_det.compat import AnnotationError
+from mnx_det.apis import NO_WORKERS
+from mnx_det.datasets import AnnotationError
+from mnx_det.testing.helpers import (ROOT, TOY_CONFIG, as_cli, run_tool,
+                                     toy_cfg_options)
 
 PYTHON = sys.executable
 # A few fast iterations: batch 4, validation and checkpoints as asked.

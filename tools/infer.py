@@ -25,7 +25,7 @@ from mmengine.config import Config
 from mmengine.utils import track_iter_progress
 
 from mnx_det.deploy import ORTSession
-from mnx_det.engine import USER_ERRORS
+from mnx_det.errors import ImageLoadError, UserError
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
@@ -40,6 +40,19 @@ def list_images(pattern):
     if not images:
         raise FileNotFoundError(f'no images at {pattern}')
     return images
+
+
+def read_image(path):
+    """The BGR image at ``path``; ImageLoadError naming it if unreadable."""
+    try:
+        image = mmcv.imread(path)
+    except Exception as exc:  # whatever the decoder raises, name the file
+        raise ImageLoadError(f'failed to load image: {path} '
+                             f'({type(exc).__name__}: {exc})') from exc
+    if image is None:
+        raise ImageLoadError(f'failed to load image: {path} (empty, '
+                             'truncated or not an image)')
+    return image
 
 
 def class_names(cfg):
@@ -57,7 +70,7 @@ def infer_onnx(images, cfg, onnx_file, out_dir, score_thr):
         dict(type='DetLocalVisualizer', name='infer_onnx'))
     visualizer.dataset_meta = dict(classes=class_names(cfg))
     for path in track_iter_progress(images):
-        image = mmcv.imread(path)  # BGR
+        image = read_image(path)  # BGR
         resized = cv2.resize(image, (size, size)).astype(np.float32)
         if bgr_to_rgb:
             resized = resized[..., ::-1]
@@ -111,7 +124,7 @@ def main():
         else:
             infer_checkpoint(images, args.config, args.checkpoint,
                              args.out_dir, args.score_thr)
-    except USER_ERRORS as exc:
+    except UserError as exc:
         sys.exit(f'error: {exc}')
     print(f'{len(images)} images: {args.out_dir}/vis, {args.out_dir}/preds')
 

@@ -14,10 +14,11 @@ from mmdet.evaluation import DumpDetResults
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from mnx_det.engine import (USER_ERRORS, add_launcher_args,
-                            add_partial_load_arg, check_checkpoint_fits,
-                            check_datasets, load_config, parse_launcher_args,
-                            use_gloo_without_cuda)
+from mnx_det.apis import (add_launcher_args, add_partial_load_arg,
+                          check_datasets, load_config, parse_launcher_args,
+                          use_gloo_without_cuda, without_pretrained)
+from mnx_det.checkpoint import check_checkpoint_fits
+from mnx_det.errors import UserError
 
 
 def parse_args():
@@ -60,7 +61,7 @@ def test(cfg, args):
         use_onnx_model(cfg, args.checkpoint)
     else:
         # Testing loads the whole detector; no ImageNet weights are needed.
-        cfg.model.backbone.init_cfg = None
+        cfg.model = without_pretrained(cfg.model)
     if args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     runner = Runner.from_cfg(cfg)
@@ -82,7 +83,7 @@ def main():
     use_gloo_without_cuda(cfg)
     try:
         test(cfg, args)
-    except USER_ERRORS as exc:
+    except UserError as exc:
         sys.exit(f'error: {exc}')
 
 

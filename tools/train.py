@@ -5,17 +5,25 @@
 """
 import argparse
 import os
+import os.path as osp
 import sys
 
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from mnx_det.engine import (USER_ERRORS, WorkDirLock, add_launcher_args,
-                            add_partial_load_arg, check_checkpoint_fits,
-                            check_datasets, check_pretrained,
-                            launcher_world_size, load_config,
-                            parse_launcher_args, resolve_resume,
-                            scale_schedule, use_gloo_without_cuda)
+from mnx_det.apis import (WorkDirLock, add_launcher_args, add_partial_load_arg,
+                          check_datasets, check_pretrained, load_config,
+                          parse_launcher_args, use_gloo_without_cuda)
+from mnx_det.checkpoint import check_checkpoint_fits, resolve_resume
+from mnx_det.engine import launcher_world_size, scale_schedule
+from mnx_det.errors import UserError
+
+# How each backbone's ImageNet weights are made (README, "Reproducing").
+CONVERTERS = {
+    'MobileNeXt': ('mobilenext_official.py', 'model_best.pth.tar'),
+    'MobileNetV2':
+    ('torchvision_mobilenet_v2.py', 'mobilenet_v2-b0353104.pth'),
+}
 
 
 def parse_args():
@@ -67,8 +75,19 @@ def is_first_process():
     return os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')) == '0'
 
 
+def converter_commands():
+    """Backbone type -> the command that makes its ImageNet weights, with
+    this Python."""
+    python = osp.relpath(sys.executable)
+    folder = osp.relpath(osp.join(osp.dirname(__file__), 'model_converters'))
+    return {
+        backbone: f'{python} {osp.join(folder, script)} {source}'
+        for backbone, (script, source) in CONVERTERS.items()
+    }
+
+
 def train(cfg, args):
-    check_pretrained(cfg)
+    check_pretrained(cfg, converter_commands())
     check_datasets(cfg, ('train', 'val'))
     schedule = scale_schedule(cfg, launcher_world_size(args.launcher))
     resolve_resume(cfg)
@@ -90,7 +109,7 @@ def main():
         if lock:
             lock.acquire()
         train(cfg, args)
-    except USER_ERRORS as exc:
+    except UserError as exc:
         sys.exit(f'error: {exc}')
     finally:
         if lock:

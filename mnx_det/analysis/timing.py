@@ -37,7 +37,7 @@ def measure_spread(cases, repeats, warmup=2, device='cpu', settle_ms=0):
         settle_ms (float): Idle milliseconds before each timed call. Needed
             when the cases use different thread pools: PyTorch's OpenMP
             workers keep spinning for a while after each call and would
-            slow down whichever case runs next (ONNX Runtime's, by ~15%).
+            slow down whichever case runs next.
 
     Returns:
         dict[str, Timing]: min, median and max milliseconds per case.
@@ -65,11 +65,11 @@ def keep_freed_memory():
     """Make glibc keep memory that PyTorch frees, for steady CPU timings.
 
     By default glibc serves big blocks with fresh mappings and returns
-    freed memory to the system, so the next step faults it in again: a
-    batch-32 SSDLite training step on 2 cores then took 4 to 8 s from one
-    round to the next, and 3.1 to 3.3 s with freed memory kept (as
-    PyTorch's own caching allocator does on CUDA). Returns False where the
-    C library is not glibc.
+    freed memory to the system, so the next step faults it in again and
+    CPU training steps vary twofold between rounds; with freed memory kept
+    (as PyTorch's own caching allocator does on CUDA) they are steady.
+    Process-wide and for good: for benchmarks, not for users' runs.
+    Returns False where the C library is not glibc.
     """
     try:
         libc = ctypes.CDLL('libc.so.6')

@@ -5,10 +5,12 @@ from mmdet.datasets import VOCDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
-from .voc_annotations import AnnotationError, read_voc_annotation
+from ..errors import UserError
+from .voc_annotations import (AnnotationError, annotation_from_xml,
+                              read_voc_annotation)
 
 
-class MissingImageError(FileNotFoundError):
+class MissingImageError(UserError, FileNotFoundError):
     """An image listed in a dataset's image list does not exist."""
 
 
@@ -40,7 +42,6 @@ class CheckedVOCDataset(VOCDataset):
                              f'got {invalid_objects!r}')
         self.invalid_objects = invalid_objects
         self._skipped = {}  # annotation file -> its problems
-        self._drop = ()
         super().__init__(**kwargs)
 
     def load_data_list(self):
@@ -74,15 +75,17 @@ class CheckedVOCDataset(VOCDataset):
                 '\n'.join(annotation.all_problems()))
         if bad:
             self._skipped[annotation.path] = annotation.all_problems()
-        self._drop = {obj.index for obj in bad}
-        try:
-            return super().parse_data_info(img_info)
-        finally:
-            self._drop = ()
+        return super().parse_data_info(img_info)
 
     def _parse_instance_info(self, raw_ann_info, minus_one=True):
+        """mmdet's parsing, less the objects that :meth:`parse_data_info`
+        found invalid (only with ``invalid_objects='skip'``: otherwise it
+        stopped)."""
         root = raw_ann_info.getroot()
-        for index, obj in reversed(list(enumerate(root.findall('object')))):
-            if index in self._drop:
-                root.remove(obj)
+        annotation = annotation_from_xml(
+            None, root, self._metainfo['classes'], check_size=False)
+        elements = root.findall('object')
+        for obj in annotation.objects:
+            if obj.problems:
+                root.remove(elements[obj.index])
         return super()._parse_instance_info(raw_ann_info, minus_one)

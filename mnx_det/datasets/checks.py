@@ -7,6 +7,8 @@ run first and name the missing path and the layout that is expected.
 import os.path as osp
 from typing import NamedTuple
 
+from ..errors import UserError
+
 VOC_LAYOUT = """Pascal VOC is expected in this layout (the data root is
 configurable with --cfg-options, e.g. train_dataloader.dataset...data_root):
   {root}
@@ -30,7 +32,7 @@ data/VOCdevkit/annotations/*.json, written by
       -o data/VOCdevkit/annotations --out-format coco"""
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(UserError, FileNotFoundError):
     """A path a dataset config needs does not exist."""
 
 

@@ -4,19 +4,20 @@ mmdet's XML parser trusts its input: a box with xmin and xmax swapped, or
 one outside its image, goes into training and turns the loss into NaN; an
 object whose class name has a typo is dropped without a word. These checks
 name the file, the object and the values instead. They serve the dataset
-(:class:`CheckedVOCDataset`) and the dataset doctor
-(``tools/misc/check_dataset.py``).
+(:class:`CheckedVOCDataset`) and the dataset doctor (:mod:`.doctor`).
 """
 import xml.etree.ElementTree as ET
 from typing import List, NamedTuple, Optional
 
 from mmdet.datasets import VOCDataset
 
-VOC_CLASSES = frozenset(VOCDataset.METAINFO['classes'])
+from ..errors import UserError
+
+VOC_CLASSES = tuple(VOCDataset.METAINFO['classes'])
 COORDINATES = ('xmin', 'ymin', 'xmax', 'ymax')
 
 
-class AnnotationError(ValueError):
+class AnnotationError(UserError, ValueError):
     """An annotation file cannot be used; the message names the file."""
 
 
@@ -95,6 +96,12 @@ def read_voc_annotation(path, classes, check_size=True):
     except (ET.ParseError, OSError) as exc:
         return VOCAnnotation(path, None, None, [],
                              [f'unreadable XML: {type(exc).__name__}: {exc}'])
+    return annotation_from_xml(path, root, classes, check_size)
+
+
+def annotation_from_xml(path, root, classes, check_size=True):
+    """:func:`read_voc_annotation` of an already parsed ``<annotation>``
+    element ``root`` of the file ``path``."""
     problems = []
     size = root.find('size')
     width, width_problem = _number(size, 'width')
@@ -155,3 +162,12 @@ def _box_problems(x1, y1, x2, y2, width, height):
         problems.append(f'box ({x1}, {y1}, {x2}, {y2}) is outside the '
                         f'{width}x{height} image by more than a pixel')
     return problems
+
+
+def check_annotation_file(path, classes):
+    """Raise :class:`AnnotationError` naming ``path`` and every problem
+    :func:`read_voc_annotation` finds in it; return if it finds none."""
+    problems = read_voc_annotation(path, classes).all_problems()
+    if problems:
+        raise AnnotationError(f'malformed annotation file {path}:\n' +
+                              '\n'.join(problems))

@@ -16,13 +16,11 @@ import os
 import os.path as osp
 import tempfile
 
-from mmdet.datasets import VOCDataset
 from mmengine.utils import track_iter_progress
 
 from .checks import DatasetNotFoundError
-from .voc_annotations import AnnotationError, read_voc_annotation
+from .voc_annotations import VOC_CLASSES, AnnotationError, read_voc_annotation
 
-VOC_CLASSES = VOCDataset.METAINFO['classes']
 SPLITS = ('train', 'val', 'trainval', 'test')
 # Output name prefix per set of years, as mmdet names them.
 YEAR_PREFIXES = {

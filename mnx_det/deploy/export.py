@@ -1,11 +1,8 @@
 """Export an SSDLite detector to one ONNX file, post-processing included.
 
-mmdeploy 1.3.1 (the latest) cannot run on this project's stack: it pins
-protobuf <= 3.20.2 while onnx >= 1.17 needs protobuf >= 5, it calls
-``torch.onnx.export`` without ``dynamo=False`` (PyTorch >= 2.9 then takes
-the dynamo exporter, which needs onnxscript and skips mmdeploy's
-rewrites), and its ONNX Runtime op library is built for onnxruntime
-1.15.1. So the graph is written here with PyTorch's TorchScript exporter.
+Written with PyTorch's TorchScript exporter rather than mmdeploy, whose
+1.3 line cannot run on this stack (its protobuf, onnxruntime and
+``torch.onnx`` pins; README, "Deployment").
 
 The graph takes a float32 RGB batch ``images`` (N, 3, S, S) with values in
 0..255, already resized to the input size S (as the test pipeline does,
@@ -18,16 +15,16 @@ post-processing it returns the raw ``cls_logits`` (N, A, C), the box
 ``deltas`` (N, A, 4) and the ``priors`` (A, 4) in input pixels.
 """
 import torch
-from mmdet.registry import MODELS
 from torch import nn
 
+from ..errors import UserError
 from ..models.dense_heads import SSDLiteHead
 
 OUTPUTS = ('boxes', 'scores', 'labels')
 RAW_OUTPUTS = ('cls_logits', 'deltas', 'priors')
 
 
-class ExportNotSupportedError(ValueError):
+class ExportNotSupportedError(UserError, ValueError):
     """The detector has no exportable layout here."""
 
 
@@ -101,8 +98,8 @@ class ExportableSSD(nn.Module):
         head = self.detector.bbox_head
         x = (images - self.mean) / self.std
         cls_scores, bbox_preds = head(self.detector.extract_feat(x))
-        logits = head.by_prior(cls_scores, head.cls_out_channels)
-        deltas = head.by_prior(bbox_preds, 4)
+        logits = head.flatten_priors(cls_scores, head.cls_out_channels)
+        deltas = head.flatten_priors(bbox_preds, 4)
         if not self.postprocess:
             return logits, deltas, self.priors
         boxes = head.bbox_coder.decode(
@@ -129,20 +126,6 @@ class ExportableSSD(nn.Module):
         top_boxes = boxes.gather(1, (top % num_priors).unsqueeze(-1).expand(
             -1, -1, 4))
         return top_boxes, top_scores, labels
-
-
-def build_detector(cfg, checkpoint):
-    """The config's detector with the checkpoint's weights, in eval mode;
-    the checkpoint must fill it exactly."""
-    from mmengine.runner import load_checkpoint
-
-    from ..engine import check_checkpoint_fits
-    model_cfg = cfg.model.copy()
-    model_cfg.backbone.init_cfg = None
-    model = MODELS.build(model_cfg)
-    check_checkpoint_fits(model, checkpoint)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    return model.eval()
 
 
 def export_onnx(detector,

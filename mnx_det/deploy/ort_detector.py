@@ -14,10 +14,11 @@ from mmdet.registry import MODELS
 from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
 
+from ..errors import UserError
 from .export import OUTPUTS
 
 
-class DeployModelError(ValueError):
+class DeployModelError(UserError, ValueError):
     """An ONNX file that is missing, unreadable or not an export of this
     project; the message names the file."""
 

@@ -2,28 +2,20 @@
 
 ONNX Runtime's quantizer, QDQ format, per-channel int8 weights and uint8
 activations, calibrated on training images run through the config's *test*
-pipeline (what the model sees at run time). Convolutions and their ReLU6
-(``Clip``) are quantized: with the activation quantized too, the quantizer
-folds it into the conv's output range, so consecutive convs pass uint8
-tensors to each other; quantizing only the convs left a Quantize /
-Dequantize pair around every ReLU6 and made the INT8 model slower than
-fp32 (15.8 vs 13.3 ms at batch 1, 320x320, 2 threads; 11.2 ms with the
-ReLU6 quantized). Residual ``Add`` s are left to ONNX Runtime, which runs
-them as ``QLinearAdd`` between quantized convs anyway; quantizing them in
-the quantizer cost toy mAP (-0.024 instead of -0.007 on the demo's toy
-MobileNeXt) for no speed, and the quantizer's default (every op type it
-knows) also quantized the box decoding: -0.24.
+pipeline (what the model sees at run time).
 
-Three groups of convs stay fp32, with box decoding, the class activation
-and NMS: the stem conv, whose input spans the whole pixel range after mean
-subtraction, the backbone's first stage (one block, at the highest
-resolution) and the head's 1x1 predictors (class logits, box deltas). On
-the toy detectors of benchmarks/deploy_cpu.md (fp32 toy mAP 0.818 and 0.770
-for MobileNeXt and MobileNetV2), quantizing every conv lost 0.11 (convs
-only quantized, MobileNeXt); sparing the stem and predictors, 0.029 and
-0.014; sparing the first stage too, 0.012 and 0.018, for 0.3 ms at batch
-1. Other calibration methods (percentile, entropy), more images (256) or
-weights in 7 bits (``reduce_range``) did not help.
+What is quantized (the measurements behind each choice are in
+``benchmarks/deploy_cpu.md`` and the README's deployment section):
+
+- convolutions with their ReLU6 (``Clip``): with the activation quantized
+  too, the quantizer folds it into the conv's output range and
+  consecutive convs pass uint8 tensors; quantizing the convs alone leaves a
+  Quantize/Dequantize pair around every ReLU6;
+- not the residual ``Add`` s, which ONNX Runtime runs as ``QLinearAdd``
+  between quantized convs anyway, nor box decoding;
+- not the stem conv (its input spans the whole pixel range after mean
+  subtraction), the backbone's first stage, nor the head's 1x1 predictors
+  (class logits, box deltas): they stay fp32 for accuracy.
 """
 import copy
 import re

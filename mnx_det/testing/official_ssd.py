@@ -80,6 +80,23 @@ def positive_box_loss(locations, matched, priors, positive):
         reduction='sum')
 
 
+def _batch_loss(confidence, locations, priors, gt_boxes, gt_labels,
+                class_loss):
+    """(box loss, class loss) summed over the images, each divided by the
+    batch's positives; ``class_loss(conf, prior_labels, positive)`` gives
+    an image's summed class term."""
+    box_sum = cls_sum = confidence.new_zeros(())
+    num_pos = 0
+    for conf, loc, boxes, labels in zip(confidence, locations, gt_boxes,
+                                        gt_labels):
+        prior_labels, matched = assign(priors, boxes, labels)
+        positive = prior_labels > 0
+        cls_sum = cls_sum + class_loss(conf, prior_labels, positive)
+        box_sum = box_sum + positive_box_loss(loc, matched, priors, positive)
+        num_pos += int(positive.sum())
+    return box_sum / num_pos, cls_sum / num_pos
+
+
 def multibox_loss(confidence,
                   locations,
                   priors,
@@ -95,12 +112,8 @@ def multibox_loss(confidence,
         gt_boxes (list[Tensor]): per image (G, 4) normalised corners.
         gt_labels (list[Tensor]): per image (G, ) labels from 1.
     """
-    box_sum = cls_sum = confidence.new_zeros(())
-    num_pos = 0
-    for conf, loc, boxes, labels in zip(confidence, locations, gt_boxes,
-                                        gt_labels):
-        prior_labels, matched = assign(priors, boxes, labels)
-        positive = prior_labels > 0
+
+    def hard_negative_cross_entropy(conf, prior_labels, positive):
         background_loss = -F.log_softmax(conf, 1)[:, 0].detach()
         background_loss[positive] = -math.inf
         num_neg = neg_pos_ratio * int(positive.sum())
@@ -108,11 +121,11 @@ def multibox_loss(confidence,
         negative = torch.zeros_like(positive)
         negative[hardest] = True
         chosen = positive | negative
-        cls_sum = cls_sum + F.cross_entropy(
+        return F.cross_entropy(
             conf[chosen], prior_labels[chosen], reduction='sum')
-        box_sum = box_sum + positive_box_loss(loc, matched, priors, positive)
-        num_pos += int(positive.sum())
-    return box_sum / num_pos, cls_sum / num_pos
+
+    return _batch_loss(confidence, locations, priors, gt_boxes, gt_labels,
+                       hard_negative_cross_entropy)
 
 
 def focal_loss(confidence,
@@ -130,22 +143,19 @@ def focal_loss(confidence,
             scores in output l - 1, and output K - 1 belongs to no class.
         locations, priors, gt_boxes, gt_labels: as :func:`multibox_loss`.
     """
-    box_sum = cls_sum = confidence.new_zeros(())
-    num_pos = 0
-    for conf, loc, boxes, labels in zip(confidence, locations, gt_boxes,
-                                        gt_labels):
-        prior_labels, matched = assign(priors, boxes, labels)
-        positive = prior_labels > 0
+
+    def sigmoid_focal(conf, prior_labels, positive):
         # one column wider than the outputs, background column dropped
         target = F.one_hot(prior_labels, conf.size(1) + 1)[:, 1:].bool()
         p = conf.sigmoid()
-        cls_sum = cls_sum - torch.where(
+        return -torch.where(
             target,
             alpha * (1 - p)**gamma * F.logsigmoid(conf),
             (1 - alpha) * p**gamma * F.logsigmoid(-conf)).sum()
-        box_sum = box_sum + positive_box_loss(loc, matched, priors, positive)
-        num_pos += int(positive.sum())
-    return box_sum / num_pos, class_weight * cls_sum / num_pos
+
+    box_loss, cls_loss = _batch_loss(confidence, locations, priors, gt_boxes,
+                                     gt_labels, sigmoid_focal)
+    return box_loss, class_weight * cls_loss
 
 
 def post_process(confidence,

@@ -8,14 +8,11 @@ MobileNeXt vs MobileNetV2 beside the paper's tables.
 import argparse
 from pathlib import Path
 
-from mmdet.registry import MODELS
-from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
-from mnx_det.analysis.complexity import (OFFICIAL_COCO, PAPER_IMAGENET,
-                                         PAPER_VOC, WIDTHS, count,
-                                         detector_complexity,
-                                         imagenet_classifier)
+from mnx_det.analysis.complexity_report import (NOTES, config_table,
+                                                detector_table, imagenet_table)
+from mnx_det.analysis.report import write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 SSDLITE_CONFIGS = {
@@ -24,90 +21,6 @@ SSDLITE_CONFIGS = {
     ('SSDLite320-MobileNeXt', 'COCO'): 'configs/ssdlite_mobilenext_coco.py',
     ('SSDLite320-MobileNetV2', 'COCO'): 'configs/ssdlite_mobilenetv2_coco.py',
 }
-NOTES = """Notes on the differences:
-- MAdds are mmengine's counts (one multiply-add = 1) of convolutions and
-  linear layers, as the paper counts; BN, activations and additions are
-  left out.
-- MobileNeXt: the "paper" figures at 1.4, 0.75, 0.5 and 0.35 are the
-  official code's and match to rounding. At 1.0 the paper's table says
-  3.4M / 300M, below the official model's 3,535,416 parameters (from its
-  training log) and 311M MAdds, which is what is built here.
-- MobileNetV2 is mmdet's backbone with a 1000-way linear head, i.e.
-  torchvision's mobilenet_v2 (3,504,872 parameters at 1.0).
-- SSDLite320: the paper's 4.3M parameters and 0.8B MAdds are COCO figures
-  (81 outputs per prior): the COCO configs reproduce the official COCO
-  models' counts exactly (4,539,418 and 4,304,138; the 1x1 level has 4
-  priors there). The paper's 4.3M matches the MobileNetV2 detector only;
-  MobileNeXt's 576-channel first level makes its head bigger. With VOC's
-  21 classes the detectors have 3.48M and 3.43M parameters.
-- Results: VOC07 11-point mAP from the paper, COCO val2017 AP from the
-  official README.
-"""
-
-
-def build_detector(config):
-    cfg = Config.fromfile(str(ROOT / config))
-    cfg.model.backbone.init_cfg = None
-    return MODELS.build(cfg.model), cfg
-
-
-def fmt(value, unit):
-    scale = dict(M=1e6, G=1e9)[unit]
-    return '-' if value is None else f'{value / scale:.3f}{unit}'
-
-
-def imagenet_table():
-    lines = [
-        '## ImageNet networks (224x224, 1000 classes)', '',
-        '| width | family | params | paper params | MAdds | paper MAdds |'
-        ' paper top-1 |', '|---|---|---|---|---|---|---|'
-    ]
-    import torch
-    x = torch.rand(1, 3, 224, 224)
-    for width in WIDTHS:
-        for family in ('MobileNeXt', 'MobileNetV2'):
-            params, madds = count(imagenet_classifier(family, width), (x, ))
-            p_params, p_madds, top1 = PAPER_IMAGENET[family][width]
-            lines.append(
-                f'| {width} | {family} | {params:,} | {fmt(p_params, "M")} '
-                f'| {fmt(madds, "M")} | {fmt(p_madds, "M")} | {top1} |')
-    return lines
-
-
-def detector_table():
-    lines = [
-        '', '## SSDLite320 detectors', '',
-        '| detector | dataset | class outputs | params | backbone params |'
-        ' MAdds | official params | paper params | paper MAdds | result |',
-        '|---|---|---|---|---|---|---|---|---|---|'
-    ]
-    for (name, dataset), config in SSDLITE_CONFIGS.items():
-        model, cfg = build_detector(config)
-        counts = detector_complexity(model, (320, 320))
-        params, madds = counts['detector']
-        paper_params, paper_madds, voc_map = PAPER_VOC[name]
-        official_params, coco_ap = OFFICIAL_COCO[name]
-        official = f'{official_params:,}' if dataset == 'COCO' else '-'
-        result = (f'{coco_ap} AP' if dataset == 'COCO' else f'{voc_map} mAP')
-        outputs = model.bbox_head.num_classes + 1
-        lines.append(f'| {name} | {dataset} | {outputs} | {params:,} | '
-                     f'{counts["backbone"][0]:,} | '
-                     f'{fmt(madds, "G")} | {official} | '
-                     f'{fmt(paper_params, "M")} | {fmt(paper_madds, "G")} | '
-                     f'{result} |')
-    return lines
-
-
-def config_table(config, shape):
-    model, _ = build_detector(config)
-    counts = detector_complexity(model, shape)
-    lines = [
-        f'{config} at {shape[0]}x{shape[1]}:', '', '| part | params | MAdds |',
-        '|---|---|---|'
-    ]
-    for part, (params, madds) in counts.items():
-        lines.append(f'| {part} | {params:,} | {fmt(madds, "G")} |')
-    return lines
 
 
 def parse_args():
@@ -134,19 +47,15 @@ def parse_args():
 
 def main():
     args = parse_args()
-    register_all_modules()
     if args.config:
         shape = args.shape or (Config.fromfile(args.config).get(
             'input_size', 320), ) * 2
         print('\n'.join(config_table(args.config, shape)))
     if args.paper:
-        text = '\n'.join(['# Complexity vs the paper', ''] + imagenet_table() +
-                         detector_table() + ['', NOTES])
-        print(text)
-        out = Path(args.out_dir) / 'complexity.md'
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
-        print(f'written to {out}')
+        configs = {k: ROOT / v for k, v in SSDLITE_CONFIGS.items()}
+        write_report(['# Complexity vs the paper', ''] + imagenet_table() +
+                     detector_table(configs) + ['', NOTES],
+                     Path(args.out_dir) / 'complexity.md')
 
 
 if __name__ == '__main__':

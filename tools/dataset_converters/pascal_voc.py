@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from mnx_det.datasets.voc_to_coco import convert_devkit
-from mnx_det.engine import USER_ERRORS
+from mnx_det.errors import UserError
 
 
 def parse_args():
@@ -32,7 +32,7 @@ def main():
     args = parse_args()
     try:
         convert_devkit(args.devkit_path, args.out_dir)
-    except USER_ERRORS as exc:
+    except UserError as exc:
         sys.exit(f'error: {exc}')
 
 

@@ -15,8 +15,9 @@ import sys
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
-from mnx_det.deploy.export import build_detector, export_onnx
-from mnx_det.engine import USER_ERRORS
+from mnx_det.apis import build_detector
+from mnx_det.deploy import export_onnx
+from mnx_det.errors import UserError
 
 
 def parse_args():
@@ -56,7 +57,7 @@ def main():
             batch_size=args.batch,
             dynamic_batch=args.dynamic_batch,
             postprocess=not args.no_postprocess)
-    except USER_ERRORS as exc:
+    except UserError as exc:
         sys.exit(f'error: {exc}')
     mib = osp.getsize(args.out) / 2**20
     print(f'wrote {args.out} ({mib:.1f} MiB, input {size}x{size})')

@@ -11,8 +11,8 @@ import argparse
 
 import torch
 
-from mnx_det.compat import load_checkpoint_file
-from mnx_det.converters import convert_official
+from mnx_det.checkpoint import load_checkpoint_file
+from mnx_det.checkpoint.convert import convert_official
 from mnx_det.models import MobileNeXt
 
 

@@ -11,8 +11,8 @@ import argparse
 import torch
 from mmdet.models.backbones import MobileNetV2
 
-from mnx_det.compat import load_checkpoint_file
-from mnx_det.converters import convert_torchvision
+from mnx_det.checkpoint import load_checkpoint_file
+from mnx_det.checkpoint.convert import convert_torchvision
 
 
 def parse_args():

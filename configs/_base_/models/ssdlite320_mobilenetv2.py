@@ -2,11 +2,10 @@
 # detection code: mmdet's MobileNetV2 tapped at its 96-channel stage (stride
 # 16) and its final 1280-channel conv (stride 32, which also feeds the
 # extras); inverted-residual extra layers; the same head as MobileNeXt's.
-_base_ = './ssdlite320_mobilenext.py'
+_base_ = './ssdlite320.py'
 
 model = dict(
     backbone=dict(
-        _delete_=True,
         type='MobileNetV2',
         widen_factor=1.0,
         out_indices=(4, 7),
@@ -20,5 +19,6 @@ model = dict(
         in_channels=(96, 1280),
         out_channels=(96, 1280, 512, 256, 256, 64),
         mid_ratios=(0.2, 0.5, 0.5, 0.5),
+        type='SSDLiteNeck',
         extra_block=dict(type='InvertedResidual', act_cfg=dict(type='ReLU6'))),
     bbox_head=dict(in_channels=(96, 1280, 512, 256, 256, 64)))

@@ -7,7 +7,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ...checkpoint_fit import check_fit
+from ...checkpoint import check_fit, model_state, select_prefix
 from ..layers import TAP_LOCATIONS, SandglassBlock, tap_location
 
 
@@ -232,14 +232,9 @@ class MobileNeXt(BaseModule):
         checkpoint = self.init_cfg['checkpoint']
         loaded = CheckpointLoader.load_checkpoint(
             checkpoint, map_location='cpu')
-        state_dict = loaded.get('state_dict', loaded)
-        prefix = self.init_cfg.get('prefix')
-        if prefix:
-            prefix = prefix.rstrip('.') + '.'
-            state_dict = {
-                k[len(prefix):]: v
-                for k, v in state_dict.items() if k.startswith(prefix)
-            }
+        state_dict = model_state(loaded)
+        if self.init_cfg.get('prefix'):
+            state_dict = select_prefix(state_dict, self.init_cfg['prefix'])
         check_fit(
             f'checkpoint {checkpoint} does not fit MobileNeXt('
             f'widen_factor={self.widen_factor})', self.state_dict(),

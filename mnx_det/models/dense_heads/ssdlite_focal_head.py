@@ -78,7 +78,7 @@ class SSDLiteFocalHead(SSDLiteHead):
         # everywhere; so is every output of a negative prior.
         labels = torch.where(targets.match.positive, targets.labels,
                              self.cls_out_channels)
-        scores = self.by_prior(cls_scores, self.cls_out_channels)
+        scores = self.flatten_priors(cls_scores, self.cls_out_channels)
         return self.loss_cls(
             scores.flatten(0, 1),
             labels.flatten(),

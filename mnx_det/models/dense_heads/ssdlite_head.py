@@ -147,9 +147,10 @@ class SSDLiteHead(SSDHead):
             # (N, A, C, H * W) views of the convs' outputs: the softmax over
             # their class dim is as fast as over a contiguous last dim
             background_loss = torch.cat([
-                -F.log_softmax(self._conv_layout(s, self.cls_out_channels),
-                               2)[:, :, self.num_classes].transpose(
-                                   1, 2).flatten(1) for s in cls_scores
+                -F.log_softmax(
+                    self._split_anchor_channels(s, self.cls_out_channels),
+                    2)[:, :, self.num_classes].transpose(1, 2).flatten(1)
+                for s in cls_scores
             ], 1)
         chosen = positive | self._hardest_negatives(background_loss, positive)
         logits, image, prior = self._gather_priors(cls_scores,
@@ -178,12 +179,12 @@ class SSDLiteHead(SSDHead):
 
         Gathered from the convs' own layout, so that the backward pass
         writes the gradient straight into it: going through a permuted
-        copy (:meth:`by_prior`) cost a copy of every level's gradient.
+        copy (:meth:`flatten_priors`) cost a copy of every level's gradient.
         """
         rows, images, priors = [], [], []
         offset = 0
         for output in outputs:
-            level = cls._conv_layout(output, channels)
+            level = cls._split_anchor_channels(output, channels)
             num_images, per_location, _, locations = level.shape
             size = per_location * locations
             # priors of a level are ordered by location, then prior
@@ -196,13 +197,13 @@ class SSDLiteHead(SSDHead):
         return torch.cat(rows), torch.cat(images), torch.cat(priors)
 
     @staticmethod
-    def _conv_layout(output, channels):
+    def _split_anchor_channels(output, channels):
         """(N, A * channels, H, W) -> its (N, A, channels, H * W) view."""
         n, _, h, w = output.shape
         return output.view(n, -1, channels, h * w)
 
     @staticmethod
-    def by_prior(outputs, channels):
+    def flatten_priors(outputs, channels):
         """Per-level (N, A * channels, H, W) outputs -> one (N, priors,
         channels) tensor, in the order of the priors."""
         n = outputs[0].size(0)

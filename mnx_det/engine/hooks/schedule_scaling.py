@@ -14,6 +14,8 @@ import os
 from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 
+from ...errors import UserError
+
 # The variable each mmengine launcher sets to the number of processes.
 WORLD_SIZE_VARIABLES = {
     'pytorch': 'WORLD_SIZE',
@@ -22,7 +24,7 @@ WORLD_SIZE_VARIABLES = {
 }
 
 
-class ScheduleScalingError(RuntimeError):
+class ScheduleScalingError(UserError, RuntimeError):
     """The schedule cannot be scaled, or a checkpoint does not fit it."""
 
 

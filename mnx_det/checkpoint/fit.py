@@ -1,11 +1,16 @@
 """Does a checkpoint fill a model exactly? One check, one error type.
 
 Used wherever weights must fit a network key for key: a ``Pretrained``
-backbone (``MobileNeXt.init_weights``) and the checkpoint converters.
+backbone (``MobileNeXt.init_weights``), the checkpoint converters, and the
+tools before they test or fine-tune a checkpoint.
 """
+from collections import OrderedDict
+
+from ..errors import UserError
+from .io import load_checkpoint_file
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(UserError, ValueError):
     """A checkpoint does not fill a model exactly.
 
     Args:
@@ -64,3 +69,39 @@ def check_fit(what,
     ]
     if missing or unexpected or mismatched:
         raise CheckpointMismatchError(what, missing, unexpected, mismatched)
+
+
+def strip_prefix(state_dict, prefix):
+    """Remove ``prefix`` from every key that has it (e.g. the ``module.``
+    of a model saved inside a DDP wrapper); other keys stay."""
+    return OrderedDict((k[len(prefix):] if k.startswith(prefix) else k, v)
+                       for k, v in state_dict.items())
+
+
+def select_prefix(state_dict, prefix):
+    """The keys under ``prefix`` (e.g. ``backbone.`` of a detector), with
+    it removed; other keys are left out."""
+    prefix = prefix.rstrip('.') + '.'
+    return OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
+                       if k.startswith(prefix))
+
+
+def model_state(checkpoint):
+    """The weights of a loaded checkpoint (``state_dict`` or the whole
+    dict), without the ``module.`` of a wrapped model."""
+    return strip_prefix(checkpoint.get('state_dict', checkpoint), 'module.')
+
+
+def check_checkpoint_fits(model, filename):
+    """Raise unless the checkpoint file holds exactly the model's weights.
+
+    Raises:
+        CheckpointMismatchError: listing missing, unexpected and mis-shaped
+            keys, so a number computed from a half-loaded model never
+            looks real.
+    """
+    state = model_state(load_checkpoint_file(filename, map_location='cpu'))
+    check_fit(
+        f'checkpoint {filename} does not fit the model '
+        f'{type(model).__name__} of this config (pass --allow-partial-load '
+        'to load what fits on purpose)', model.state_dict(), state)

@@ -1,14 +1,11 @@
-"""Checkpoints the tools can trust: the newest one that loads, and one that
-fills the model exactly."""
+"""Resuming: the newest checkpoint of a work dir that loads."""
 import glob
 import os.path as osp
 import re
 
 from mmengine.logging import print_log
 
-from ..checkpoint_fit import check_fit
-from ..compat import CorruptCheckpointError, load_checkpoint_file
-from ..converters.utils import strip_prefix
+from .io import CorruptCheckpointError, load_checkpoint_file
 
 
 def _iteration(path):
@@ -48,22 +45,6 @@ def latest_loadable_checkpoint(work_dir):
             continue
         return path
     return None
-
-
-def check_checkpoint_fits(model, filename):
-    """Raise unless the checkpoint holds exactly the model's weights.
-
-    Raises:
-        CheckpointMismatchError: listing missing, unexpected and mis-shaped
-            keys, so a number computed from a half-loaded model never
-            looks real.
-    """
-    checkpoint = load_checkpoint_file(filename, map_location='cpu')
-    state = strip_prefix(checkpoint.get('state_dict', checkpoint), 'module.')
-    check_fit(
-        f'checkpoint {filename} does not fit the model '
-        f'{type(model).__name__} of this config (pass --allow-partial-load '
-        'to load what fits on purpose)', model.state_dict(), state)
 
 
 def resolve_resume(cfg):

@@ -2,8 +2,10 @@
 import os
 import os.path as osp
 
+from ..errors import UserError
 
-class WorkDirBusyError(RuntimeError):
+
+class WorkDirBusyError(UserError, RuntimeError):
     """Another live training run uses the work dir."""
 
 

@@ -10,8 +10,7 @@ from collections import OrderedDict
 
 from mmcv.cnn import ConvModule
 
-from ..checkpoint_fit import check_fit
-from .utils import strip_prefix
+from ..fit import check_fit, strip_prefix
 
 # BatchNorm's step counter is not a learned value; official checkpoints may
 # lack it, and it does not change eval or training once momentum is set.

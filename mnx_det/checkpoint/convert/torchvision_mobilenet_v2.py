@@ -12,8 +12,7 @@ from collections import OrderedDict
 
 from mmcv.cnn import ConvModule
 
-from ..checkpoint_fit import check_fit
-from .utils import strip_prefix
+from ..fit import check_fit, model_state
 
 
 def _add(mapping, module, prefix, conv_key, norm_key):
@@ -49,10 +48,9 @@ def convert_torchvision(state_dict, backbone):
 
     The classifier is dropped; anything else that does not map, or a shape
     that differs, raises
-    :class:`~mnx_det.checkpoint_fit.CheckpointMismatchError`.
+    :class:`~mnx_det.checkpoint.fit.CheckpointMismatchError`.
     """
-    state_dict = strip_prefix(
-        state_dict.get('state_dict', state_dict), 'module.')
+    state_dict = model_state(state_dict)
     state_dict = OrderedDict((k, v) for k, v in state_dict.items()
                              if not k.startswith('classifier.'))
     mapping = torchvision_key_map(backbone)

@@ -1,13 +1,12 @@
-"""What the tools share: config loading, pointing a config at a dataset,
-and checks that turn mistakes into clear messages before the Runner starts."""
-import argparse
-import os
+"""Configs as the tools use them: loading, pointing at a dataset, and the
+checks that turn mistakes into clear messages before the Runner starts."""
 import os.path as osp
 
 import torch
 from mmengine.config import Config
 
 from ..datasets import check_dataset_files, leaf_datasets
+from ..errors import ConfigError, UserError
 
 
 def load_config(path, cfg_options=None, work_dir=None):
@@ -17,7 +16,7 @@ def load_config(path, cfg_options=None, work_dir=None):
     ``work_dirs/<config name>``.
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'config {path} does not exist')
+        raise ConfigError(f'config {path} does not exist')
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -53,27 +52,22 @@ def use_gloo_without_cuda(cfg):
         cfg.model_wrapper_cfg.setdefault('device_ids', None)
 
 
-# How each backbone's ImageNet weights are made (README, "Reproducing").
-PRETRAINED_CONVERTERS = {
-    'MobileNeXt':
-    'tools/model_converters/mobilenext_official.py '
-    'model_best.pth.tar',
-    'MobileNetV2':
-    'tools/model_converters/torchvision_mobilenet_v2.py '
-    'mobilenet_v2-b0353104.pth',
-}
-
-
-class PretrainedNotFoundError(FileNotFoundError):
+class PretrainedNotFoundError(UserError, FileNotFoundError):
     """A config's ImageNet weights file does not exist."""
 
 
-def check_pretrained(cfg):
+def check_pretrained(cfg, converters=None):
     """Stop before training when the backbone's ``Pretrained`` file is absent.
 
     The paper's detectors start from ImageNet weights; silently training
     from scratch would cost a long run and much of the mAP. The error says
     how to make the file, and how to train from scratch on purpose.
+
+    Args:
+        cfg (Config): The training config.
+        converters (dict, optional): Backbone type -> the command that
+            writes its weights file, less the output path (the tools know
+            where their converters are).
 
     Raises:
         PretrainedNotFoundError: naming the file and both ways forward.
@@ -85,14 +79,13 @@ def check_pretrained(cfg):
             and not osp.isfile(init_cfg['checkpoint'])):
         return
     path = init_cfg['checkpoint']
-    convert = PRETRAINED_CONVERTERS.get(backbone['type'])
+    convert = (converters or {}).get(backbone['type'])
     scratch = 'model.backbone.init_cfg=None'
     if backbone.get('frozen_stages', -1) >= 0 or backbone.get('norm_eval'):
         # frozen random weights would never learn
         scratch += (' model.backbone.frozen_stages=-1 '
                     'model.backbone.norm_eval=False')
-    how = (f'  make it: .venv/bin/python {convert} {path}\n'
-           if convert else '')
+    how = f'  make it: {convert} {path}\n' if convert else ''
     raise PretrainedNotFoundError(
         f'ImageNet weights {path} not found (model.backbone.init_cfg); the '
         f'{backbone["type"]} backbone of this config starts from them.\n'
@@ -133,34 +126,3 @@ def set_data_root(cfg, data_root, loaders=('train', 'val', 'test')):
                 if ann_file.startswith(old):
                     metric['ann_file'] = osp.join(data_root,
                                                   ann_file[len(old):])
-
-
-def add_launcher_args(parser):
-    """``--launcher`` as in mmdet's tools, and the ``--local-rank`` that
-    ``torch.distributed.launch`` passes (torchrun sets ``LOCAL_RANK``)."""
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
-        '--local_rank', '--local-rank', type=int, help=argparse.SUPPRESS)
-
-
-def add_partial_load_arg(parser):
-    """``--allow-partial-load``: the explicit way past the strict check of
-    :func:`mnx_det.engine.check_checkpoint_fits`."""
-    parser.add_argument(
-        '--allow-partial-load',
-        action='store_true',
-        help='load a checkpoint that fills only part of the model (without '
-        'it such a checkpoint stops the tool and lists the keys: numbers '
-        'from a half-loaded model mean nothing)')
-
-
-def parse_launcher_args(parser):
-    """Parse; a ``--local-rank`` becomes ``LOCAL_RANK`` for mmengine."""
-    args = parser.parse_args()
-    if args.local_rank is not None:
-        os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args

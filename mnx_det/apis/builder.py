@@ -1,0 +1,50 @@
+"""A config's detector, built the one way every tool, test and benchmark
+builds it: without the backbone's ImageNet weights (a ``Pretrained``
+``init_cfg`` would need a file that only training needs), and, given a
+checkpoint, with exactly that checkpoint's weights."""
+import copy
+
+from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+
+from ..checkpoint import check_checkpoint_fits
+
+
+def without_pretrained(model_cfg):
+    """A copy of a detector's model config whose backbone starts from no
+    weights file."""
+    model_cfg = copy.deepcopy(model_cfg)
+    if 'backbone' in model_cfg:
+        model_cfg.backbone.init_cfg = None
+    return model_cfg
+
+
+def build_detector(config, checkpoint=None, device='cpu', **model_changes):
+    """Build the detector of a config.
+
+    Args:
+        config (str | Config): A config file or a loaded config.
+        checkpoint (str, optional): Weights that must fill the detector
+            exactly (:func:`mnx_det.checkpoint.check_checkpoint_fits`);
+            the detector is then in eval mode. Without it the detector is
+            initialised as training would initialise it, less ImageNet
+            weights.
+        device (str): Where the detector goes. Default: 'cpu'.
+        **model_changes: Replace these keys of ``cfg.model``.
+
+    Returns:
+        nn.Module
+    """
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    model_cfg = without_pretrained(cfg.model)
+    model_cfg.update(model_changes)
+    model = MODELS.build(model_cfg)
+    if checkpoint is None:
+        model.init_weights()
+        return model.to(device)
+    check_checkpoint_fits(model, checkpoint)
+    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    return model.to(device).eval()

@@ -1,0 +1,145 @@
+"""Reading and writing checkpoints safely.
+
+Loading: a local checkpoint is read with ``torch.load(weights_only=True)``
+and an allow-list of plain data classes (:data:`SAFE_CHECKPOINT_TYPES`),
+so loading a file cannot run code. Anything else in a file is refused with
+:class:`UnsafeCheckpointError`; a file that is no checkpoint at all
+(truncated, text, random bytes) with :class:`CorruptCheckpointError`.
+Stock mmengine 0.10.7 on PyTorch >= 2.6 refuses its own checkpoints
+instead (see :mod:`mnx_det.compat.mmengine`).
+
+Saving: a checkpoint is written to a temporary file in the same folder,
+flushed to disk and renamed, so a run killed while saving never leaves a
+truncated newest checkpoint (mmengine 0.10.7 writes in place).
+
+:func:`install` routes mmengine through both, process-wide: every local
+path given to ``load_checkpoint``/``load_from``/``Pretrained`` goes through
+:func:`load_checkpoint_file` (mmengine's scheme registry has no narrower
+hook for local files than the ``''`` prefix), and ``Runner.save_checkpoint``
+through :func:`save_checkpoint_file`. ``import mnx_det`` calls it. Tests:
+``tests/test_compat.py``, ``tests/test_robustness.py``.
+"""
+import argparse
+import collections
+import os
+import os.path as osp
+import pickle
+import tempfile
+import zipfile
+
+import torch
+from mmengine.runner import runner as runner_module
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from ..compat import patch
+from ..errors import UserError
+
+# Classes besides tensors and builtin containers that may appear in a
+# checkpoint: mmengine's MultiStepLR keeps its milestones in a Counter, and
+# official timm-style checkpoints keep their training arguments in a
+# Namespace. Both are plain data; no function is on this list.
+SAFE_CHECKPOINT_TYPES = (collections.Counter, argparse.Namespace)
+
+
+class CheckpointNotFoundError(UserError, FileNotFoundError):
+    """A checkpoint file does not exist."""
+
+
+class UnsafeCheckpointError(UserError, pickle.UnpicklingError):
+    """A checkpoint holds pickled objects other than plain data."""
+
+
+class CorruptCheckpointError(UserError, pickle.UnpicklingError):
+    """A file is truncated or not a PyTorch checkpoint at all."""
+
+
+def _looks_like_torch_file(filename):
+    """A zip archive (torch.save since 1.6) or a pickle (the legacy
+    format); anything else cannot be a checkpoint."""
+    if zipfile.is_zipfile(filename):
+        return True
+    with open(filename, 'rb') as f:
+        return f.read(1) == b'\x80'
+
+
+def load_checkpoint_file(filename, map_location=None):
+    """Load a local checkpoint without letting it run code.
+
+    Args:
+        filename (str): Path of the checkpoint.
+        map_location (str or callable, optional): As for ``torch.load``.
+
+    Raises:
+        CheckpointNotFoundError: The file does not exist.
+        CorruptCheckpointError: The file is truncated or is not a PyTorch
+            checkpoint (text, random bytes, an empty file).
+        UnsafeCheckpointError: The file holds anything but tensors and plain
+            data; the message names the file and the refused object.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise CheckpointNotFoundError(f'checkpoint {filename} does not exist')
+    corrupt = (f'checkpoint {filename} is truncated or not a PyTorch '
+               'checkpoint')
+    if not _looks_like_torch_file(filename):
+        raise CorruptCheckpointError(
+            f'{corrupt} (neither a zip archive nor a pickle)')
+    try:
+        with torch.serialization.safe_globals(list(SAFE_CHECKPOINT_TYPES)):
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        lines = [line.strip() for line in str(exc).splitlines()]
+        reason = next(
+            (line for line in lines if 'unsupported global' in line.lower()),
+            None)
+        if reason is None:
+            raise CorruptCheckpointError(f'{corrupt} ({lines[0]})') from None
+        raise UnsafeCheckpointError(
+            f'refusing to load checkpoint {filename}: it holds pickled '
+            f'objects other than tensors and plain data ({reason}). '
+            'Checkpoints are loaded with torch.load(weights_only=True) so '
+            'that loading cannot run code; if you trust the file, load it '
+            'yourself and save its plain contents again.') from None
+    except (RuntimeError, EOFError, KeyError, ValueError) as exc:
+        raise CorruptCheckpointError(
+            f'{corrupt} ({type(exc).__name__}: {exc})') from None
+
+
+def save_checkpoint_file(checkpoint, filename):
+    """``torch.save`` to a temporary file beside ``filename``, flushed to
+    disk, then renamed over it: ``filename`` is either the old file or the
+    whole new one."""
+    folder = osp.dirname(osp.abspath(filename))
+    os.makedirs(folder, exist_ok=True)
+    fd, partial = tempfile.mkstemp(
+        prefix=f'.{osp.basename(filename)}.', suffix='.part', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(checkpoint, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, filename)
+    finally:
+        if osp.exists(partial):
+            os.remove(partial)
+
+
+def _save_local_files_atomically(save_checkpoint):
+
+    def save_checkpoint_atomically(checkpoint, filename, *args, **kwargs):
+        if '://' in str(filename):
+            return save_checkpoint(checkpoint, filename, *args, **kwargs)
+        save_checkpoint_file(checkpoint, filename)
+
+    return save_checkpoint_atomically
+
+
+def install():
+    """Load local checkpoints with :func:`load_checkpoint_file` and save the
+    Runner's with :func:`save_checkpoint_file`, process-wide
+    (idempotent)."""
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_checkpoint_file, force=True)
+    patch(runner_module, 'save_checkpoint', 'mmengine', '0.10.7',
+          _save_local_files_atomically)

@@ -1,0 +1,39 @@
+"""Fixes for mmcv 2.1.0.
+
+``LoadImageFromFile`` names the file only when the decoder returns nothing;
+a zero-byte file fails inside OpenCV (``cv2.error: ... error: (-215:Assertion
+failed) !buf.empty() in function 'imdecode_'``) without a path. Every failure
+to read or decode now raises :class:`mnx_det.errors.ImageLoadError` naming
+the file. Test: ``tests/test_robustness.py::test_undecodable_image_is_named``.
+"""
+from mmcv.transforms import LoadImageFromFile
+
+from ..errors import ImageLoadError
+from .patching import patch
+
+VERSION = '2.1.0'
+
+
+def _transform_naming_image(transform):
+
+    def transform_naming_image(self, results):
+        try:
+            return transform(self, results)
+        except ImageLoadError:
+            raise
+        except AssertionError:  # the decoder returned nothing
+            raise ImageLoadError(
+                f"failed to load image: {results['img_path']}"
+                ' (empty, truncated or not an image)') from None
+        except Exception as exc:  # whatever the decoder raised
+            raise ImageLoadError(
+                f"failed to load image: {results['img_path']} "
+                f'({type(exc).__name__}: {str(exc).strip()})') from exc
+
+    return transform_naming_image
+
+
+def apply():
+    """Apply the fix above (idempotent)."""
+    patch(LoadImageFromFile, 'transform', 'mmcv', VERSION,
+          _transform_naming_image)

@@ -1,9 +1,0 @@
-"""Checkpoint converters into the project's and mmdet's backbones."""
-from ..checkpoint_fit import CheckpointMismatchError
-from .mobilenext_official import convert_official, official_key_map
-from .torchvision_mobilenet_v2 import convert_torchvision, torchvision_key_map
-
-__all__ = [
-    'CheckpointMismatchError', 'convert_official', 'convert_torchvision',
-    'official_key_map', 'torchvision_key_map'
-]

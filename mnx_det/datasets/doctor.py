@@ -1,0 +1,112 @@
+"""The dataset doctor: every image and annotation of a config's VOC
+datasets checked in one pass, all problems reported at once, with the
+statistics worth a look before a long run (objects per class and per image,
+image sizes). ``tools/misc/check_dataset.py`` is its command line."""
+import collections
+import os.path as osp
+import statistics
+
+import mmcv
+from mmengine.utils import track_iter_progress
+
+from .checks import leaf_datasets, voc_layout
+from .voc_annotations import VOC_CLASSES, read_voc_annotation
+
+
+def image_problems(img_path, annotation):
+    """Problems of one image file: missing, undecodable, or another size
+    than its annotation says."""
+    if not osp.isfile(img_path):
+        return [f'{img_path}: image does not exist']
+    try:
+        with open(img_path, 'rb') as f:
+            img = mmcv.imfrombytes(f.read())
+    except Exception as exc:  # whatever the decoder raises, name the file
+        return [
+            f'{img_path}: cannot decode image: {type(exc).__name__}: '
+            f'{exc}'.strip()
+        ]
+    if img is None:
+        return [f'{img_path}: cannot decode image (empty or not an image)']
+    height, width = img.shape[:2]
+    if annotation.width and (annotation.width, annotation.height) != (width,
+                                                                      height):
+        return [
+            f'{img_path}: image is {width}x{height}, its annotation '
+            f'{annotation.path} says {annotation.width}x{annotation.height}'
+        ]
+    return []
+
+
+class DatasetReport:
+    """Problems and statistics gathered over the datasets."""
+
+    def __init__(self):
+        self.problems = []
+        self.num_images = 0
+        self.per_class = collections.Counter()
+        self.per_image = []
+        self.sizes = []
+
+    def add(self, annotation, classes):
+        names = [
+            obj.name for obj in annotation.objects
+            if not obj.problems and obj.name in classes
+        ]
+        self.num_images += 1
+        self.per_class.update(names)
+        self.per_image.append(len(names))
+        if annotation.width:
+            self.sizes.append((annotation.width, annotation.height))
+
+    def lines(self):
+        """The statistics, then the problems (or that there are none)."""
+        lines = [f'{self.num_images} images checked.']
+        if self.per_image:
+            lines.append('objects per image: min {}, median {}, max {}; '
+                         '{} images without objects'.format(
+                             min(self.per_image),
+                             statistics.median(self.per_image),
+                             max(self.per_image), self.per_image.count(0)))
+        if self.sizes:
+            widths, heights = zip(*self.sizes)
+            lines.append(f'image sizes: width {min(widths)}-{max(widths)}, '
+                         f'height {min(heights)}-{max(heights)}')
+        lines.append('objects per class: ' + ', '.join(
+            f'{name} {count}'
+            for name, count in sorted(self.per_class.items())))
+        if not self.problems:
+            return lines + ['no problems found.']
+        return lines + ['', f'{len(self.problems)} problems:'] + self.problems
+
+
+def check_voc_dataset(cfg, report):
+    """Check one VOC dataset config into ``report``, with a progress bar."""
+    layout = voc_layout(cfg)
+    classes = tuple(cfg.get('metainfo', {}).get('classes') or VOC_CLASSES)
+    image_list = layout.image_list
+    if not osp.isfile(image_list):
+        report.problems.append(f'{image_list}: image list does not exist')
+        return
+    with open(image_list) as f:
+        ids = [line.strip() for line in f if line.strip()]
+    print(f'{image_list}: {len(ids)} images', flush=True)
+    for img_id in track_iter_progress(ids):
+        annotation = read_voc_annotation(
+            osp.join(layout.annotations, f'{img_id}.xml'), classes)
+        report.problems += annotation.all_problems()
+        report.problems += image_problems(
+            osp.join(layout.images, f'{img_id}.jpg'), annotation)
+        report.add(annotation, classes)
+
+
+def check_datasets(dataset_cfg):
+    """A :class:`DatasetReport` of every VOC dataset inside ``dataset_cfg``
+    (wrappers included); other dataset types are skipped with a line."""
+    report = DatasetReport()
+    for leaf in leaf_datasets(dataset_cfg):
+        if 'VOC' not in str(leaf.get('type', '')):
+            print(f"skipping a {leaf.get('type')} dataset: VOC only")
+            continue
+        check_voc_dataset(leaf, report)
+    return report

@@ -1,0 +1,143 @@
+"""Helpers shared by the test suite: tool runners, toy-run options,
+randomised models and heads built from the real configs."""
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+
+from ..apis import build_detector
+
+# The checkout the tests run from (configs/, tools/ beside the package).
+ROOT = Path(__file__).resolve().parents[2]
+TOY_CONFIG = ROOT / 'configs/toy/ssdlite_mobilenext_toy.py'
+
+
+def toy_cfg_options(data_root, **extra):
+    """``--cfg-options`` entries that point the toy config at data_root."""
+    options = {
+        'train_dataloader.dataset.datasets.0.data_root': data_root,
+        'val_dataloader.dataset.data_root': data_root,
+        'test_dataloader.dataset.data_root': data_root,
+    }
+    options.update(extra)
+    return options
+
+
+def as_cli(options):
+    """A dict of config options as ``--cfg-options k=v ...``."""
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+def run_script(args, monkeypatch):
+    """Run a script of the repository in this process (no interpreter
+    start-up, which costs seconds): its exit code; output goes to capsys."""
+    monkeypatch.setattr(sys, 'argv', [str(a) for a in args])
+    try:
+        runpy.run_path(str(ROOT / args[0]), run_name='__main__')
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
+
+
+def run_tool(args, **kwargs):
+    """Run a script of the repository with this Python, from its root."""
+    return subprocess.run(
+        [sys.executable] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        **kwargs)
+
+
+def build(config, **model_changes):
+    """The detector of ``configs/<config>``, initialised, without ImageNet
+    weights."""
+    return build_detector(str(ROOT / 'configs' / config), **model_changes)
+
+
+def randomize(model, seed=0):
+    """Random BN weights and statistics (in eval mode), so that a wrong
+    mapping or a wrong fusion shows in the outputs."""
+    gen = torch.Generator().manual_seed(seed)
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            n = module.num_features
+            module.weight.data = torch.rand(n, generator=gen) + 0.5
+            module.bias.data = torch.randn(n, generator=gen) * 0.1
+            module.running_mean = torch.randn(n, generator=gen) * 0.1
+            module.running_var = torch.rand(n, generator=gen) + 0.5
+            module.num_batches_tracked.fill_(7)
+    model.eval()  # mmdet's MobileNetV2.train() returns None
+    return model
+
+
+def model_config(config):
+    """``model`` of configs/<config>."""
+    return Config.fromfile(str(ROOT / 'configs' / config)).model
+
+
+def build_head(config, **changes):
+    """The SSDLite head of configs/<config>, with its train and test
+    settings."""
+    model = model_config(config)
+    head_cfg = model.bbox_head
+    head_cfg.update(
+        train_cfg=model.train_cfg, test_cfg=model.test_cfg, **changes)
+    head = MODELS.build(head_cfg)
+    head.init_weights()
+    return head
+
+
+def official_prior_args():
+    """The official SSDLite320 VOC priors, as published."""
+    return dict(
+        strides=(16, 32, 64, 120, 160, 320),
+        min_sizes=(45, 90, 135, 180, 225, 270),
+        max_sizes=(120, 180, 220, 260, 300, 320),
+        aspect_ratios=[(2, 3)] * 6)
+
+
+def random_outputs(head, num_images, seed, sides=(20, 10, 5, 3, 2, 1)):
+    """Random (cls_scores, bbox_preds) of the head's shapes, as leaves that
+    collect gradients."""
+    gen = torch.Generator().manual_seed(seed)
+
+    def level_maps(channels_per_prior):
+        return [
+            torch.randn(
+                num_images,
+                priors * channels_per_prior,
+                side,
+                side,
+                generator=gen).requires_grad_()
+            for priors, side in zip(head.num_base_priors, sides)
+        ]
+
+    return level_maps(head.cls_out_channels), level_maps(4)
+
+
+def center_form(priors, size):
+    """Corner-form priors in pixels -> the official normalised centre form."""
+    return torch.cat([(priors[:, :2] + priors[:, 2:]) / 2,
+                      priors[:, 2:] - priors[:, :2]], 1) / size
+
+
+def loss_test_batch(labels):
+    """Ground truths of three 320x320 images for the loss tests: two
+    objects, one large object only clamped priors match, three objects;
+    ``labels`` gives their classes in that order (six of them)."""
+    from mmengine.structures import InstanceData
+    boxes = [[[30., 40., 150., 200.], [0., 0., 320., 320.]],
+             [[5., 100., 315., 300.]],
+             [[200., 10., 260., 60.], [10., 250., 80., 318.],
+              [100., 100., 220., 230.]]]
+    labels = iter(labels)
+    return [
+        InstanceData(
+            bboxes=torch.tensor(b),
+            labels=torch.tensor([next(labels) for _ in b])) for b in boxes
+    ]
