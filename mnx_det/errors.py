@@ -23,3 +23,16 @@ class ImageLoadError(UserError, OSError):
 
 class ConfigError(UserError, ValueError):
     """A config file is missing, or a value in it cannot work."""
+
+
+def user_message(exc):
+    """The message of a :class:`UserError` for an ``error:`` line.
+
+    A DataLoader worker re-raises an error in the main process with the
+    worker's whole traceback in its message; only the error's own last
+    line is kept."""
+    text = str(exc)
+    if 'Original Traceback' not in text:
+        return text
+    last = text.strip().splitlines()[-1]
+    return last.split(f'{type(exc).__name__}: ', 1)[-1]

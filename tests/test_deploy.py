@@ -165,8 +165,8 @@ def test_infer_tool_draws_and_writes_detections(exported, toy_voc, tmp_path,
         'tools/infer.py', images, TOY, onnx_file, '--out-dir',
         tmp_path / 'out', '--score-thr', '0.2'
     ], monkeypatch) == 0
-    for name in ('photo0', 'photo1'):
-        assert cv2.imread(str(tmp_path / 'out/vis' / f'{name}.jpg')).shape \
+    for name in ('photo0.jpg', 'photo1.jpg'):
+        assert cv2.imread(str(tmp_path / 'out/vis' / name)).shape \
             == (200, 240, 3)
         pred = json.loads(
             (tmp_path / 'out/preds' / f'{name}.json').read_text())

@@ -15,10 +15,11 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mnx_det.apis import (add_launcher_args, add_partial_load_arg,
-                          check_datasets, load_config, parse_launcher_args,
-                          use_gloo_without_cuda, without_pretrained)
-from mnx_det.checkpoint import check_checkpoint_fits
-from mnx_det.errors import UserError
+                          check_datasets, dataset_classes, load_config,
+                          parse_launcher_args, use_gloo_without_cuda,
+                          without_pretrained)
+from mnx_det.checkpoint import check_checkpoint_classes, check_checkpoint_fits
+from mnx_det.errors import UserError, user_message
 
 
 def parse_args():
@@ -45,12 +46,16 @@ def parse_args():
 
 
 def use_onnx_model(cfg, onnx_file):
-    """Test the exported model instead of the config's network."""
+    """Test the exported model instead of the config's network (which
+    it must have been exported from: same classes and normalisation)."""
     preprocessor = cfg.model.get('data_preprocessor', {})
     cfg.model = dict(
         type='ORTDetector',
         onnx_file=onnx_file,
-        bgr_to_rgb=preprocessor.get('bgr_to_rgb', False))
+        bgr_to_rgb=preprocessor.get('bgr_to_rgb', False),
+        classes=dataset_classes(cfg),
+        mean=preprocessor.get('mean'),
+        std=preprocessor.get('std'))
     cfg.load_from = None
 
 
@@ -65,6 +70,9 @@ def test(cfg, args):
     if args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     runner = Runner.from_cfg(cfg)
+    if not onnx:
+        # another class order fits every shape: never bypassed
+        check_checkpoint_classes(args.checkpoint, dataset_classes(cfg))
     if not (onnx or args.allow_partial_load):
         check_checkpoint_fits(runner.model, args.checkpoint)
     if args.out is not None:
@@ -77,14 +85,14 @@ def test(cfg, args):
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options, args.work_dir)
-    cfg.launcher = args.launcher
-    cfg.load_from = args.checkpoint
-    use_gloo_without_cuda(cfg)
     try:
+        cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        cfg.launcher = args.launcher
+        cfg.load_from = args.checkpoint
+        use_gloo_without_cuda(cfg)
         test(cfg, args)
     except UserError as exc:
-        sys.exit(f'error: {exc}')
+        sys.exit(f'error: {user_message(exc)}')
 
 
 if __name__ == '__main__':

@@ -2,6 +2,10 @@
 
     python tools/train.py configs/ssdlite_mobilenext_voc.py
     bash tools/dist_train.sh configs/ssdlite_mobilenext_voc.py 4
+
+Exit codes: 0 done; 1 an error (one ``error:`` line); 128 + N stopped by
+signal N (SIGTERM: 143) after writing a checkpoint to resume from
+(mnx_det.engine.PreemptionHook).
 """
 import argparse
 import os
@@ -14,9 +18,11 @@ from mmengine.runner import Runner
 from mnx_det.apis import (WorkDirLock, add_launcher_args, add_partial_load_arg,
                           check_datasets, check_pretrained, load_config,
                           parse_launcher_args, use_gloo_without_cuda)
-from mnx_det.checkpoint import check_checkpoint_fits, resolve_resume
-from mnx_det.engine import launcher_world_size, scale_schedule
-from mnx_det.errors import UserError
+from mnx_det.checkpoint import (check_checkpoint_fits, remove_partial_files,
+                                resolve_resume)
+from mnx_det.engine import (TrainingPreempted, launcher_world_size,
+                            scale_schedule)
+from mnx_det.errors import UserError, user_message
 
 # How each backbone's ImageNet weights are made (README, "Reproducing").
 CONVERTERS = {
@@ -101,19 +107,25 @@ def train(cfg, args):
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options, args.work_dir)
-    apply_args(cfg, args)
-    use_gloo_without_cuda(cfg)
-    lock = WorkDirLock(cfg.work_dir) if is_first_process() else None
+    lock, exit_code = None, 0
     try:
-        if lock:
-            lock.acquire()
+        cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        apply_args(cfg, args)
+        use_gloo_without_cuda(cfg)
+        if is_first_process():
+            lock = WorkDirLock(cfg.work_dir).acquire()
+            for path in remove_partial_files(cfg.work_dir):
+                print(f'removed {path}, left by a save that was cut short')
         train(cfg, args)
+    except TrainingPreempted as stop:
+        print(f'stopped: {stop}', file=sys.stderr)
+        exit_code = stop.exit_code
     except UserError as exc:
-        sys.exit(f'error: {exc}')
+        exit_code = f'error: {user_message(exc)}'
     finally:
         if lock:
             lock.release()
+    sys.exit(exit_code)
 
 
 if __name__ == '__main__':

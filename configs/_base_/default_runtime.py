@@ -17,7 +17,13 @@ default_hooks = dict(
 
 # Stop at the first NaN/inf loss or lr, before it reaches the weights
 # (mnx_det.engine.NonFiniteLossHook; action='skip' skips the step instead).
-custom_hooks = [dict(type='NonFiniteLossHook')]
+# On SIGTERM finish the iteration, save a checkpoint and stop, so that
+# --resume continues exactly there (mnx_det.engine.PreemptionHook; add
+# 'SIGUSR1' to signals for Slurm's --signal).
+custom_hooks = [
+    dict(type='NonFiniteLossHook'),
+    dict(type='PreemptionHook', signals=['SIGTERM'])
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,
@@ -29,6 +35,9 @@ vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
     type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
+
+# mmengine's default; a documented knob: --cfg-options randomness.seed=0
+randomness = dict(seed=None)
 
 log_level = 'INFO'
 load_from = None

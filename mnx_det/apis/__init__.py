@@ -4,14 +4,15 @@ checking configs, command-line arguments, the work-dir lock and toy runs.
 from .builder import build_detector, without_pretrained
 from .cli import add_launcher_args, add_partial_load_arg, parse_launcher_args
 from .config import (PretrainedNotFoundError, check_datasets, check_pretrained,
-                     load_config, set_data_root, use_gloo_without_cuda)
+                     dataset_classes, load_config, set_data_root,
+                     use_gloo_without_cuda)
 from .toy_run import NO_WORKERS, toy_run_config
 from .work_dir_lock import WorkDirBusyError, WorkDirLock
 
 __all__ = [
     'NO_WORKERS', 'PretrainedNotFoundError', 'WorkDirBusyError', 'WorkDirLock',
     'add_launcher_args', 'add_partial_load_arg', 'build_detector',
-    'check_datasets', 'check_pretrained', 'load_config', 'parse_launcher_args',
-    'set_data_root', 'toy_run_config', 'use_gloo_without_cuda',
-    'without_pretrained'
+    'check_datasets', 'check_pretrained', 'dataset_classes', 'load_config',
+    'parse_launcher_args', 'set_data_root', 'toy_run_config',
+    'use_gloo_without_cuda', 'without_pretrained'
 ]

@@ -28,7 +28,8 @@ def build_detector(config, checkpoint=None, device='cpu', **model_changes):
         config (str | Config): A config file or a loaded config.
         checkpoint (str, optional): Weights that must fill the detector
             exactly (:func:`mnx_det.checkpoint.check_checkpoint_fits`);
-            the detector is then in eval mode. Without it the detector is
+            the detector is then in eval mode, with the checkpoint's
+            ``dataset_meta`` (its classes). Without it the detector is
             initialised as training would initialise it, less ImageNet
             weights.
         device (str): Where the detector goes. Default: 'cpu'.
@@ -46,5 +47,8 @@ def build_detector(config, checkpoint=None, device='cpu', **model_changes):
         model.init_weights()
         return model.to(device)
     check_checkpoint_fits(model, checkpoint)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    loaded = load_checkpoint(
+        model, checkpoint, map_location='cpu', strict=True)
+    # what the weights were trained on, as mmdet's init_detector keeps it
+    model.dataset_meta = loaded.get('meta', {}).get('dataset_meta', {})
     return model.to(device).eval()

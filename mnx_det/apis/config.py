@@ -3,10 +3,12 @@ checks that turn mistakes into clear messages before the Runner starts."""
 import os.path as osp
 
 import torch
+from mmdet.registry import DATASETS
 from mmengine.config import Config
 
 from ..datasets import check_dataset_files, leaf_datasets
 from ..errors import ConfigError, UserError
+from .config_checks import checked_options, syntax_error_message
 
 
 def load_config(path, cfg_options=None, work_dir=None):
@@ -14,18 +16,39 @@ def load_config(path, cfg_options=None, work_dir=None):
 
     As in mmdet: ``--work-dir`` wins, then the config's ``work_dir``, then
     ``work_dirs/<config name>``.
+
+    Raises:
+        ConfigError: The file is missing, it (or a ``_base_`` file) has a
+            syntax error (named with its line), or an option names a key
+            the config does not have (see
+            :func:`~.config_checks.checked_options`).
     """
     if not osp.isfile(path):
         raise ConfigError(f'config {path} does not exist')
-    cfg = Config.fromfile(path)
+    try:
+        cfg = Config.fromfile(path)
+    except SyntaxError as exc:
+        message = syntax_error_message(path)
+        if message is None:
+            raise
+        raise ConfigError(message) from exc
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        cfg.merge_from_dict(checked_options(cfg.to_dict(), cfg_options))
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs',
                                 osp.splitext(osp.basename(path))[0])
     return cfg
+
+
+def dataset_classes(cfg, split='test'):
+    """The class names of the config's ``split`` dataset, in label order:
+    its ``metainfo`` or its dataset type's."""
+    dataset = next(leaf_datasets(cfg[f'{split}_dataloader']['dataset']))
+    metainfo = dataset.get('metainfo') or DATASETS.get(
+        dataset['type']).METAINFO
+    return tuple(metainfo['classes'])
 
 
 def use_gloo_without_cuda(cfg):

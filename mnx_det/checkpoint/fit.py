@@ -105,3 +105,22 @@ def check_checkpoint_fits(model, filename):
         f'checkpoint {filename} does not fit the model '
         f'{type(model).__name__} of this config (pass --allow-partial-load '
         'to load what fits on purpose)', model.state_dict(), state)
+
+
+def check_checkpoint_classes(filename, classes):
+    """Raise unless the classes the checkpoint was trained on (mmengine
+    records them in ``meta.dataset_meta.classes``) are ``classes``, in
+    that order: the same number of classes in another order gives the same
+    shapes and silently wrong labels. A checkpoint without the record
+    passes.
+
+    Raises:
+        CheckpointMismatchError: listing both class lists.
+    """
+    meta = load_checkpoint_file(filename, map_location='cpu').get('meta', {})
+    trained = (meta.get('dataset_meta') or {}).get('classes')
+    if trained is not None and tuple(trained) != tuple(classes):
+        raise CheckpointMismatchError(
+            f'checkpoint {filename} was trained on other classes than this '
+            f'config\'s (or in another order):\n  checkpoint: '
+            f'{tuple(trained)}\n  config:     {tuple(classes)}')

@@ -10,7 +10,9 @@ instead (see :mod:`mnx_det.compat.mmengine`).
 
 Saving: a checkpoint is written to a temporary file in the same folder,
 flushed to disk and renamed, so a run killed while saving never leaves a
-truncated newest checkpoint (mmengine 0.10.7 writes in place).
+truncated newest checkpoint (mmengine 0.10.7 writes in place); weights that
+hold NaN or infinity are refused, and a failed write is one error naming
+the file and the OS error.
 
 :func:`install` routes mmengine through both, process-wide: every local
 path given to ``load_checkpoint``/``load_from``/``Pretrained`` goes through
@@ -21,6 +23,8 @@ through :func:`save_checkpoint_file`. ``import mnx_det`` calls it. Tests:
 """
 import argparse
 import collections
+import errno
+import glob
 import os
 import os.path as osp
 import pickle
@@ -39,6 +43,8 @@ from ..errors import UserError
 # official timm-style checkpoints keep their training arguments in a
 # Namespace. Both are plain data; no function is on this list.
 SAFE_CHECKPOINT_TYPES = (collections.Counter, argparse.Namespace)
+# The temporary file a checkpoint is written to before its rename.
+PARTIAL_SUFFIX = '.part'
 
 
 class CheckpointNotFoundError(UserError, FileNotFoundError):
@@ -51,6 +57,14 @@ class UnsafeCheckpointError(UserError, pickle.UnpicklingError):
 
 class CorruptCheckpointError(UserError, pickle.UnpicklingError):
     """A file is truncated or not a PyTorch checkpoint at all."""
+
+
+class NonFiniteCheckpointError(UserError, FloatingPointError):
+    """A checkpoint to be saved holds NaN or infinite weights."""
+
+
+class CheckpointWriteError(UserError, OSError):
+    """A checkpoint could not be written (disk full, no permission)."""
 
 
 def _looks_like_torch_file(filename):
@@ -106,23 +120,82 @@ def load_checkpoint_file(filename, map_location=None):
             f'{corrupt} ({type(exc).__name__}: {exc})') from None
 
 
+def first_non_finite(checkpoint):
+    """The name of the first floating tensor of ``checkpoint['state_dict']``
+    (or of a plain state dict) holding NaN or infinity, or None."""
+    state = checkpoint.get('state_dict', checkpoint)
+    for name, value in state.items():
+        if (torch.is_tensor(value) and value.is_floating_point()
+                and not torch.isfinite(value).all()):
+            return name
+    return None
+
+
+def _os_error(exc):
+    """The OSError behind ``exc`` (PyTorch's writer wraps it in a
+    RuntimeError), or None."""
+    while exc is not None and not isinstance(exc, OSError):
+        exc = exc.__context__
+    return exc
+
+
+def _umask_mode():
+    """The mode the user's umask gives a new file (mkstemp's is 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def save_checkpoint_file(checkpoint, filename):
     """``torch.save`` to a temporary file beside ``filename``, flushed to
     disk, then renamed over it: ``filename`` is either the old file or the
-    whole new one."""
+    whole new one, with the mode the umask gives any new file.
+
+    Raises:
+        NonFiniteCheckpointError: The weights hold NaN or infinity; nothing
+            is written.
+        CheckpointWriteError: Writing failed (disk full, file too large, no
+            permission); the old file is intact, the temporary one gone.
+    """
+    bad = first_non_finite(checkpoint)
+    if bad is not None:
+        raise NonFiniteCheckpointError(
+            f'refusing to save checkpoint {filename}: {bad} holds NaN or '
+            'infinite values (training diverged; lower the lr). Training '
+            'stops here; the checkpoints before it are intact.')
     folder = osp.dirname(osp.abspath(filename))
     os.makedirs(folder, exist_ok=True)
     fd, partial = tempfile.mkstemp(
-        prefix=f'.{osp.basename(filename)}.', suffix='.part', dir=folder)
+        prefix=f'.{osp.basename(filename)}.',
+        suffix=PARTIAL_SUFFIX,
+        dir=folder)
     try:
         with os.fdopen(fd, 'wb') as f:
             torch.save(checkpoint, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(partial, _umask_mode())
         os.replace(partial, filename)
+    except (OSError, RuntimeError) as exc:
+        cause = _os_error(exc)
+        if cause is None:
+            raise
+        raise CheckpointWriteError(
+            f'cannot write checkpoint {filename}: {cause.strerror} '
+            f'({errno.errorcode.get(cause.errno, cause.errno)}); the '
+            'previous checkpoints are intact') from None
     finally:
         if osp.exists(partial):
             os.remove(partial)
+
+
+def remove_partial_files(folder):
+    """Remove what a save killed midway left in ``folder`` (its temporary
+    files); return their paths."""
+    partial = glob.glob(osp.join(folder, f'.*{PARTIAL_SUFFIX}'))
+    for path in partial:
+        os.remove(path)
+    return partial
 
 
 def _save_local_files_atomically(save_checkpoint):

@@ -5,12 +5,51 @@ import re
 
 from mmengine.logging import print_log
 
+from ..errors import UserError
 from .io import CorruptCheckpointError, load_checkpoint_file
 
 
 def _iteration(path):
     found = re.search(r'(\d+)\.pth$', path)
     return int(found.group(1)) if found else -1
+
+
+class ResumeError(UserError, FileNotFoundError):
+    """``--resume`` has nothing it may resume from."""
+
+
+def _named_checkpoint(work_dir):
+    """The checkpoint ``last_checkpoint`` names, inside ``work_dir``, or
+    None.
+
+    A name outside the work dir (the work dir was copied or moved) is
+    resolved to the file of the same name inside it, with a warning:
+    resuming must never continue another directory's run.
+
+    Raises:
+        ResumeError: The name is outside and no such file is inside.
+    """
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        named = f.read().strip()
+    if not named:
+        return None
+    if osp.dirname(osp.abspath(named)) == osp.abspath(work_dir):
+        return named
+    local = osp.join(work_dir, osp.basename(named))
+    if not osp.isfile(local):
+        raise ResumeError(
+            f'--resume: {pointer} names {named}, outside this work dir '
+            f'(copied or moved?), and {local} does not exist; resume from '
+            'a file on purpose with --resume CKPT')
+    print_log(
+        f'{pointer} names {named}, outside this work dir (copied or '
+        f'moved?): resuming from {local} instead',
+        logger='current',
+        level=30)
+    return local
 
 
 def latest_loadable_checkpoint(work_dir):
@@ -24,12 +63,9 @@ def latest_loadable_checkpoint(work_dir):
     """
     candidates = sorted(
         glob.glob(osp.join(work_dir, '*.pth')), key=_iteration, reverse=True)
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            named = f.read().strip()
-        if named:
-            candidates.insert(0, named)
+    named = _named_checkpoint(work_dir)
+    if named:
+        candidates.insert(0, named)
     seen = set()
     for path in candidates:
         if path in seen:
@@ -49,16 +85,26 @@ def latest_loadable_checkpoint(work_dir):
 
 def resolve_resume(cfg):
     """``--resume`` without a path: point ``cfg.load_from`` at the newest
-    checkpoint of the work dir that loads; with none at all, a fresh run.
+    checkpoint of the work dir that loads; a work dir that never saved one
+    starts a fresh run.
 
     Raises:
         CorruptCheckpointError: checkpoints exist but none loads.
+        ResumeError: ``last_checkpoint`` names a checkpoint, but none is
+            left (deleted, or lost in a crash): never a silent restart.
     """
     if not cfg.resume or cfg.load_from is not None:
         return
     cfg.load_from = latest_loadable_checkpoint(cfg.work_dir)
-    if cfg.load_from is None:
-        if glob.glob(osp.join(cfg.work_dir, '*.pth')):
-            raise CorruptCheckpointError(
-                f'--resume: no checkpoint in {cfg.work_dir} loads (see above)')
-        cfg.resume = False  # nothing to resume
+    if cfg.load_from is not None:
+        return
+    if glob.glob(osp.join(cfg.work_dir, '*.pth')):
+        raise CorruptCheckpointError(
+            f'--resume: no checkpoint in {cfg.work_dir} loads (see above)')
+    named = _named_checkpoint(cfg.work_dir)
+    if named:
+        raise ResumeError(
+            f'--resume: {cfg.work_dir}/last_checkpoint names {named}, which '
+            'does not exist, and no other checkpoint is left: nothing to '
+            'resume. Train without --resume to start again.')
+    cfg.resume = False  # nothing to resume

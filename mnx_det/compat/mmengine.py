@@ -16,12 +16,20 @@
    compiled with CUDA enabled``). With gloo and no CUDA the process group
    is now initialised directly. Test:
    ``tests/test_tools.py::test_two_processes_share_the_one_process_recipe``.
+3. Old checkpoints deleted before the new one exists. With
+   ``max_keep_ckpts``, ``CheckpointHook`` removes the oldest checkpoint
+   *before* it writes the new one: a run killed (or a disk full) while
+   saving with ``max_keep_ckpts=1`` is left with no checkpoint at all. The
+   oldest checkpoints are now removed after the new one is in place. Test:
+   ``tests/test_robustness.py::test_max_keep_ckpts_never_leaves_no_checkpoint``.
 """
 import collections
 
 import numpy as np
 import torch
+from mmengine.dist import is_main_process
 from mmengine.dist import utils as dist_utils
+from mmengine.hooks import CheckpointHook
 from mmengine.logging import HistoryBuffer, MessageHub
 
 from .patching import patch
@@ -97,6 +105,30 @@ def _init_dist_pytorch_on_cpu(init_dist_pytorch):
     return init_dist_pytorch_on_cpu
 
 
+def _prune_after_saving(save_checkpoint_with_step):
+
+    def prune_after_saving(self, runner, step, meta):
+        keep = self.max_keep_ckpts
+        if keep <= 0:
+            return save_checkpoint_with_step(self, runner, step, meta)
+        # One more kept while saving: mmengine then deletes nothing first.
+        self.max_keep_ckpts = keep + 1
+        try:
+            save_checkpoint_with_step(self, runner, step, meta)
+        finally:
+            self.max_keep_ckpts = keep
+        while len(self.keep_ckpt_ids) > keep:
+            old = self.file_backend.join_path(
+                self.out_dir,
+                self.filename_tmpl.format(self.keep_ckpt_ids.popleft()))
+            if is_main_process() and self.file_backend.isfile(old):
+                self.file_backend.remove(old)
+        runner.message_hub.update_info('keep_ckpt_ids',
+                                       list(self.keep_ckpt_ids))
+
+    return prune_after_saving
+
+
 def apply():
     """Apply the fixes above (idempotent)."""
     patch(MessageHub, 'state_dict', 'mmengine', VERSION, _plain_state_dict)
@@ -104,3 +136,5 @@ def apply():
           _load_plain_state_dict)
     patch(dist_utils, '_init_dist_pytorch', 'mmengine', VERSION,
           _init_dist_pytorch_on_cpu)
+    patch(CheckpointHook, '_save_checkpoint_with_step', 'mmengine', VERSION,
+          _prune_after_saving)

@@ -14,11 +14,13 @@ after the config's score threshold and class-wise NMS (ONNX
 post-processing it returns the raw ``cls_logits`` (N, A, C), the box
 ``deltas`` (N, A, 4) and the ``priors`` (A, 4) in input pixels.
 """
+import onnx
 import torch
 from torch import nn
 
 from ..errors import UserError
 from ..models.dense_heads import SSDLiteHead
+from .contract import export_contract
 
 OUTPUTS = ('boxes', 'scores', 'labels')
 RAW_OUTPUTS = ('cls_logits', 'deltas', 'priors')
@@ -75,6 +77,7 @@ class ExportableSSD(nn.Module):
                 'ONNX export supports the SSDLite detectors (SSDLiteHead, '
                 f'SSDLiteFocalHead); this config has {type(head).__name__}')
         self.detector = detector.eval()
+        self.input_size = input_size
         self.postprocess = postprocess
         preprocessor = detector.data_preprocessor
         self.register_buffer('mean', preprocessor.mean.view(1, 3, 1, 1))
@@ -133,8 +136,15 @@ def export_onnx(detector,
                 input_size,
                 batch_size=1,
                 dynamic_batch=False,
-                postprocess=True):
-    """Write ``detector`` as ONNX to ``out_file``; see the module doc."""
+                postprocess=True,
+                classes=None):
+    """Write ``detector`` as ONNX to ``out_file``; see the module doc.
+
+    The file records its contract (:mod:`.contract`): ``classes`` (by
+    default the detector's ``dataset_meta``, which
+    :func:`mnx_det.apis.build_detector` takes from the checkpoint), input
+    size, normalisation and post-processing settings.
+    """
     # Imported here, not with the package (a second), and before tracing:
     # importing it calls ops that the tracer cannot record.
     import torchvision  # noqa: F401
@@ -158,4 +168,9 @@ def export_onnx(detector,
             dynamic_axes=dynamic_axes,
             opset_version=17,
             dynamo=False)
+    if classes is None:
+        classes = getattr(detector, 'dataset_meta', {}).get('classes')
+    model = onnx.load(out_file)
+    onnx.helper.set_model_props(model, export_contract(module, classes))
+    onnx.save(model, out_file)
     return out_file

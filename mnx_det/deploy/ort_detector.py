@@ -15,6 +15,7 @@ from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
 
 from ..errors import UserError
+from .contract import check_contract, read_contract
 from .export import OUTPUTS
 
 
@@ -59,6 +60,14 @@ class ORTSession:
         shape = self.session.get_inputs()[0].shape
         self.batch_size = shape[0] if isinstance(shape[0], int) else None
         self.input_size = shape[2]
+        self.path = onnx_file
+        self.contract = read_contract(
+            self.session.get_modelmeta().custom_metadata_map)
+
+    def check_contract(self, classes=None, mean=None, std=None):
+        """Raise unless the file was exported for these classes and this
+        normalisation (:func:`.contract.check_contract`)."""
+        check_contract(self.contract, self.path, classes, mean, std)
 
     def __call__(self, images):
         """(boxes, scores, labels) of a float32 RGB (N, 3, S, S) batch."""
@@ -105,11 +114,22 @@ class ORTDetector(BaseModel):
             the model takes RGB, as the config's data preprocessor says.
             Default: True.
         num_threads (int, optional): ONNX Runtime intra-op threads.
+        classes (Sequence[str], optional): The config's classes, in label
+            order; a file exported for others is refused.
+        mean, std (Sequence[float], optional): The config's pixel
+            normalisation; a file exported with another is refused.
     """
 
-    def __init__(self, onnx_file, bgr_to_rgb=True, num_threads=None):
+    def __init__(self,
+                 onnx_file,
+                 bgr_to_rgb=True,
+                 num_threads=None,
+                 classes=None,
+                 mean=None,
+                 std=None):
         super().__init__()
         self.session = ORTSession(onnx_file, num_threads)
+        self.session.check_contract(classes, mean, std)
         self.bgr_to_rgb = bgr_to_rgb
 
     def forward(self, inputs, data_samples=None, mode='predict'):

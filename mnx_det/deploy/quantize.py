@@ -27,6 +27,7 @@ from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
                                       QuantType, quantize_static)
 
 from ..datasets import leaf_datasets
+from ..errors import UserError
 
 QUANTIZED_OPS = ('Conv', 'Clip', 'Relu')
 # '/backbone/layer1.0/...' (MobileNeXt), '/backbone/layer1/...' (MobileNetV2)
@@ -82,8 +83,16 @@ def fp32_convs(model):
     return names
 
 
+class CalibrationError(UserError, ValueError):
+    """The calibration images cannot be had as asked."""
+
+
 def quantize_detector(onnx_file, out_file, cfg, num_images):
-    """Write the INT8 version of ``onnx_file`` to ``out_file``."""
+    """Write the INT8 version of ``onnx_file`` to ``out_file``, calibrated
+    on ``num_images`` training images of ``cfg``."""
+    if num_images < 1:
+        raise CalibrationError(
+            f'calibration needs at least one image, got {num_images}')
     model = onnx.load(onnx_file)
     shape = model.graph.input[0].type.tensor_type.shape
     batch = shape.dim[0].dim_value or 1  # 0 for a dynamic batch

@@ -1,11 +1,12 @@
 """Training machinery in mmdet's sense of ``engine``: hooks, and the
 official rule for scaling a one-process schedule to N processes."""
-from .hooks import (NonFiniteLossError, NonFiniteLossHook,
+from .hooks import (NonFiniteLossError, NonFiniteLossHook, PreemptionHook,
                     ScheduleScalingError, ScheduleScalingHook,
-                    describe_schedule, launcher_world_size, scale_schedule)
+                    TrainingPreempted, describe_schedule, launcher_world_size,
+                    scale_schedule)
 
 __all__ = [
-    'NonFiniteLossError', 'NonFiniteLossHook', 'ScheduleScalingError',
-    'ScheduleScalingHook', 'describe_schedule', 'launcher_world_size',
-    'scale_schedule'
+    'NonFiniteLossError', 'NonFiniteLossHook', 'PreemptionHook',
+    'ScheduleScalingError', 'TrainingPreempted', 'ScheduleScalingHook',
+    'describe_schedule', 'launcher_world_size', 'scale_schedule'
 ]

@@ -5,11 +5,21 @@
 """
 import argparse
 import os.path as osp
+import sys
 
 from mmdet.utils import register_all_modules
-from mmengine.config import Config
 
+from mnx_det.apis import check_datasets, load_config
+from mnx_det.deploy import ORTSession
 from mnx_det.deploy.quantize import quantize_detector
+from mnx_det.errors import UserError
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
+    return value
 
 
 def main():
@@ -19,12 +29,21 @@ def main():
         '--calib-config',
         required=True,
         help='config whose training images calibrate the activations')
-    parser.add_argument('--num-images', type=int, default=100)
+    parser.add_argument(
+        '--num-images',
+        type=positive_int,
+        default=100,
+        help='calibration images, spread over the training set')
     parser.add_argument('--out', required=True)
     args = parser.parse_args()
     register_all_modules()
-    cfg = Config.fromfile(args.calib_config)
-    quantize_detector(args.onnx_file, args.out, cfg, args.num_images)
+    try:
+        ORTSession(args.onnx_file)  # an export of this project
+        cfg = load_config(args.calib_config)
+        check_datasets(cfg, ('train', ))
+        quantize_detector(args.onnx_file, args.out, cfg, args.num_images)
+    except UserError as exc:
+        sys.exit(f'error: {exc}')
     ratio = osp.getsize(args.out) / osp.getsize(args.onnx_file)
     print(f'wrote {args.out} ({ratio:.0%} of the fp32 file)')
 

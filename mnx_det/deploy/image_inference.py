@@ -1,0 +1,142 @@
+"""A detector (a checkpoint or an exported ONNX file) over a folder of
+images: boxes drawn, one JSON of detections each, and every image that
+cannot be read named without stopping the others (``tools/infer.py``)."""
+import glob
+import json
+import os
+import os.path as osp
+
+import cv2
+import mmcv
+import numpy as np
+from mmdet.registry import VISUALIZERS
+from mmdet.structures import DetDataSample
+from mmengine.utils import ProgressBar
+
+from ..errors import ImageLoadError, UserError
+from .ort_detector import ORTSession
+
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
+
+
+class NoImagesError(UserError, FileNotFoundError):
+    """An input names no image files."""
+
+
+def list_images(pattern):
+    """``(path, name)`` of the images an INPUT (an image, a folder or a
+    glob) names, sorted; the name keeps the file's extension, so ``a.jpg``
+    and ``a.png`` never share an output."""
+    if osp.isdir(pattern):
+        files = [osp.join(pattern, f) for f in os.listdir(pattern)]
+    else:
+        files = glob.glob(pattern)
+    images = sorted(f for f in files if f.lower().endswith(IMAGE_SUFFIXES))
+    if not images:
+        raise NoImagesError(f'no images at {pattern}')
+    return [(path, osp.basename(path)) for path in images]
+
+
+def read_image(path):
+    """The BGR image at ``path``; ImageLoadError naming it if unreadable."""
+    try:
+        image = mmcv.imread(path)
+    except Exception as exc:  # whatever the decoder raises, name the file
+        raise ImageLoadError(f'failed to load image: {path} '
+                             f'({type(exc).__name__}: {exc})') from exc
+    if image is None:
+        raise ImageLoadError(f'failed to load image: {path} (empty, '
+                             'truncated or not an image)')
+    return image
+
+
+class ONNXImageDetector:
+    """An exported file run on one BGR image at a time (resized to the
+    model's input, ignoring aspect, as the test pipeline does).
+
+    Args:
+        onnx_file (str): The exported file.
+        bgr_to_rgb (bool): As the config's data preprocessor says.
+        score_thr (float): Detections below are left out.
+    """
+
+    def __init__(self, onnx_file, bgr_to_rgb, score_thr):
+        self.session = ORTSession(onnx_file)
+        self.bgr_to_rgb = bgr_to_rgb
+        self.score_thr = score_thr
+
+    def __call__(self, image):
+        size = self.session.input_size
+        resized = cv2.resize(image, (size, size)).astype(np.float32)
+        if self.bgr_to_rgb:
+            resized = resized[..., ::-1]
+        scale = np.array([image.shape[1], image.shape[0]]) / size
+        result = DetDataSample()
+        (result.pred_instances, ) = self.session.detect(
+            resized.transpose(2, 0, 1)[None], [scale], self.score_thr)
+        return result
+
+
+class CheckpointImageDetector:
+    """A checkpoint run by mmdet's ``DetInferencer`` on one BGR image."""
+
+    def __init__(self, config, checkpoint, score_thr):
+        from mmdet.apis import DetInferencer
+        self.inferencer = DetInferencer(
+            model=config,
+            weights=checkpoint,
+            device='cpu',
+            show_progress=False)
+        self.score_thr = score_thr
+
+    def __call__(self, image):
+        (result, ) = self.inferencer(
+            image,
+            return_datasamples=True,
+            no_save_vis=True,
+            no_save_pred=True)['predictions']
+        pred = result.pred_instances
+        result.pred_instances = pred[pred.scores >= self.score_thr]
+        return result
+
+
+def save_result(name, image, result, visualizer, out_dir):
+    """``out_dir/vis/NAME`` (the image with its boxes) and
+    ``out_dir/preds/NAME.json`` (labels, scores, boxes in image pixels)."""
+    visualizer.add_datasample(
+        name,
+        mmcv.bgr2rgb(image),
+        result,
+        draw_gt=False,
+        out_file=osp.join(out_dir, 'vis', name))
+    pred = result.pred_instances
+    os.makedirs(osp.join(out_dir, 'preds'), exist_ok=True)
+    with open(osp.join(out_dir, 'preds', f'{name}.json'), 'w') as f:
+        json.dump(
+            dict(
+                labels=pred.labels.tolist(),
+                scores=pred.scores.tolist(),
+                bboxes=pred.bboxes.tolist()), f)
+
+
+def infer_images(images, detector, classes, out_dir):
+    """Run ``detector`` on each ``(path, name)`` and save its result; an
+    image that cannot be read is named in one line and skipped.
+
+    Returns:
+        list[str]: The messages of the images that failed.
+    """
+    visualizer = VISUALIZERS.build(
+        dict(type='DetLocalVisualizer', name=f'infer_{osp.abspath(out_dir)}'))
+    visualizer.dataset_meta = dict(classes=classes)
+    failed = []
+    progress = ProgressBar(len(images))
+    for path, name in images:
+        try:
+            image = read_image(path)
+            save_result(name, image, detector(image), visualizer, out_dir)
+        except ImageLoadError as exc:
+            failed.append(str(exc))
+            print(f'\nerror: {exc}', flush=True)
+        progress.update()
+    return failed

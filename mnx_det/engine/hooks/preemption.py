@@ -1,0 +1,102 @@
+"""Stop training cleanly when the job is told to stop."""
+import os
+import os.path as osp
+import signal
+
+import torch
+from mmdet.registry import HOOKS
+from mmengine.dist import all_reduce, is_main_process
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+
+class TrainingPreempted(Exception):
+    """Training stopped on a signal after saving a checkpoint.
+
+    Attributes:
+        signum (int): The signal.
+        checkpoint (str): The checkpoint written.
+        exit_code (int): What the process should exit with: 128 + the
+            signal's number, as for a process the signal ended.
+    """
+
+    def __init__(self, signum, checkpoint):
+        self.signum = signum
+        self.checkpoint = checkpoint
+        self.exit_code = 128 + signum
+        super().__init__(
+            f'{signal.Signals(signum).name}: training stopped after '
+            f'iteration {_iteration(checkpoint)}, checkpoint {checkpoint} '
+            'written; continue with --resume')
+
+
+def _iteration(checkpoint):
+    return osp.splitext(osp.basename(checkpoint))[0].split('_')[-1]
+
+
+@HOOKS.register_module()
+class PreemptionHook(Hook):
+    """Finish the iteration, save, stop: training that survives SIGTERM.
+
+    Slurm, Kubernetes and most schedulers send SIGTERM some time before
+    they kill a job (Slurm can send SIGUSR1 earlier, with ``--signal``).
+    On one of ``signals`` the current iteration finishes, a checkpoint of
+    the next iteration is written (atomically, like every checkpoint, and
+    named in ``last_checkpoint``) and :class:`TrainingPreempted` is raised;
+    ``tools/train.py`` logs it, releases the work-dir lock and exits with
+    128 + the signal's number. ``--resume`` continues at exactly the next
+    iteration. Under a launcher, the processes agree every iteration on
+    whether any was signalled, so all stop after the same one.
+
+    Args:
+        signals (Sequence[str]): Signal names. Default: ('SIGTERM', ).
+    """
+
+    priority = 'LOWEST'  # after the param scheduler and CheckpointHook
+
+    def __init__(self, signals=('SIGTERM', )):
+        self.signals = [signal.Signals[name] for name in signals]
+        self.received = 0
+        self._previous = {}
+
+    def before_train(self, runner):
+        for signum in self.signals:
+            self._previous[signum] = signal.signal(signum, self._receive)
+
+    def after_train(self, runner):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _receive(self, signum, frame):
+        self.received = signum
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
+                         outputs=None):
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        device = next(model.parameters()).device
+        received = torch.tensor([self.received], device=device)
+        all_reduce(received, op='max')
+        if not received.item():
+            return
+        filename = f'iter_{runner.iter + 1}.pth'
+        runner.save_checkpoint(runner.work_dir, filename)
+        checkpoint = osp.join(runner.work_dir, filename)
+        if is_main_process():
+            _write_atomically(
+                osp.join(runner.work_dir, 'last_checkpoint'), checkpoint)
+        self.after_train(runner)
+        stop = TrainingPreempted(int(received.item()), checkpoint)
+        runner.logger.info(str(stop))
+        raise stop
+
+
+def _write_atomically(path, text):
+    partial = f'{path}.part'
+    with open(partial, 'w') as f:
+        f.write(text)
+    os.replace(partial, path)
