@@ -2,6 +2,7 @@
 import glob
 import os.path as osp
 import re
+import warnings
 
 from mmengine.logging import print_log
 
@@ -44,11 +45,8 @@ def _named_checkpoint(work_dir):
             f'--resume: {pointer} names {named}, outside this work dir '
             f'(copied or moved?), and {local} does not exist; resume from '
             'a file on purpose with --resume CKPT')
-    print_log(
-        f'{pointer} names {named}, outside this work dir (copied or '
-        f'moved?): resuming from {local} instead',
-        logger='current',
-        level=30)
+    warnings.warn(f'{pointer} names {named}, outside this work dir (copied '
+                  f'or moved?): resuming from {local} instead')
     return local
 
 

@@ -39,7 +39,10 @@ def run_script(args, monkeypatch):
     try:
         runpy.run_path(str(ROOT / args[0]), run_name='__main__')
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
+        if isinstance(exc.code, int) or exc.code is None:
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)  # as the interpreter would
+        return 1
     return 0
 
 

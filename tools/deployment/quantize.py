@@ -8,6 +8,7 @@ import os.path as osp
 import sys
 
 from mmdet.utils import register_all_modules
+from mmengine.config import DictAction
 
 from mnx_det.apis import check_datasets, load_config
 from mnx_det.deploy import ORTSession
@@ -35,11 +36,16 @@ def main():
         default=100,
         help='calibration images, spread over the training set')
     parser.add_argument('--out', required=True)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the calibration config, key=value')
     args = parser.parse_args()
     register_all_modules()
     try:
         ORTSession(args.onnx_file)  # an export of this project
-        cfg = load_config(args.calib_config)
+        cfg = load_config(args.calib_config, args.cfg_options)
         check_datasets(cfg, ('train', ))
         quantize_detector(args.onnx_file, args.out, cfg, args.num_images)
     except UserError as exc:

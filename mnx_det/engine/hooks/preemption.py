@@ -45,8 +45,10 @@ class PreemptionHook(Hook):
     named in ``last_checkpoint``) and :class:`TrainingPreempted` is raised;
     ``tools/train.py`` logs it, releases the work-dir lock and exits with
     128 + the signal's number. ``--resume`` continues at exactly the next
-    iteration. Under a launcher, the processes agree every iteration on
-    whether any was signalled, so all stop after the same one.
+    iteration of an iteration-based loop (every SSDLite config); an
+    epoch-based loop runs the interrupted epoch again. Under a launcher,
+    the processes agree every iteration on whether any was signalled, so
+    all stop after the same one.
 
     Args:
         signals (Sequence[str]): Signal names. Default: ('SIGTERM', ).
@@ -84,7 +86,12 @@ class PreemptionHook(Hook):
         if not received.item():
             return
         filename = f'iter_{runner.iter + 1}.pth'
-        runner.save_checkpoint(runner.work_dir, filename)
+        # the epoch under way: an epoch-based loop runs it again on resume
+        runner.save_checkpoint(
+            runner.work_dir,
+            filename,
+            meta=dict(epoch=runner.epoch, iter=runner.iter + 1),
+            by_epoch=False)
         checkpoint = osp.join(runner.work_dir, filename)
         if is_main_process():
             _write_atomically(

@@ -1,0 +1,382 @@
+"""Run safety, second pass: no silent wrong-class results, no lost
+checkpoints, preemption-safe training, robust inference (one test per
+fault; the README's fault table lists them)."""
+import errno
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import warnings
+
+import cv2
+import numpy as np
+import onnx
+import pytest
+import torch
+from mmengine.runner import Runner
+
+from mnx_det.apis import NO_WORKERS, WorkDirLock, build_detector, load_config
+from mnx_det.checkpoint import (CheckpointMismatchError, CheckpointWriteError,
+                                NonFiniteCheckpointError, ResumeError,
+                                check_checkpoint_classes)
+from mnx_det.checkpoint import io as checkpoint_io
+from mnx_det.checkpoint import (latest_loadable_checkpoint,
+                                load_checkpoint_file, resolve_resume,
+                                save_checkpoint_file)
+from mnx_det.deploy import ORTDetector, export_onnx
+from mnx_det.deploy.contract import ContractMismatchError
+from mnx_det.engine import NonFiniteLossError
+from mnx_det.errors import ConfigError
+from mnx_det.testing.helpers import (ROOT, TOY_CONFIG, as_cli, run_script,
+                                     toy_cfg_options)
+
+TOY_CLASSES = ('sheep', 'tvmonitor', 'bottle')
+SHORT = dict(
+    NO_WORKERS, **{
+        'train_dataloader.batch_size': 2,
+        'train_cfg.max_iters': 6,
+        'train_cfg.val_interval': 100,
+        'default_hooks.logger.interval': 1,
+        'log_processor.window_size': 1,
+    })
+
+
+def short_config(data_root, work_dir, **options):
+    """The toy config as tools/train.py builds it from these options."""
+    cfg = load_config(
+        str(TOY_CONFIG), toy_cfg_options(data_root, **dict(SHORT, **options)),
+        str(work_dir))
+    cfg.randomness = dict(seed=0)
+    return cfg
+
+
+@pytest.fixture(scope='module')
+def untrained_export(tmp_path_factory):
+    """An ONNX export of the untrained toy detector recorded for 3 other
+    classes, and the same file without any record (an old export)."""
+    folder = tmp_path_factory.mktemp('exports')
+    detector = build_detector(str(TOY_CONFIG)).eval()
+    other = export_onnx(
+        detector, str(folder / 'other.onnx'), 160, classes=('a', 'b', 'c'))
+    model = onnx.load(other)
+    del model.metadata_props[:]
+    old = str(folder / 'old.onnx')
+    onnx.save(model, old)
+    return other, old
+
+
+# -- B1, B2: results for the wrong classes -----------------------------------
+
+
+def test_onnx_file_of_other_classes_is_refused(untrained_export, small_toy_voc,
+                                               monkeypatch, capsys):
+    other, old = untrained_export
+    with pytest.raises(ContractMismatchError, match=r"\('a', 'b', 'c'\)"):
+        ORTDetector(other, classes=TOY_CLASSES)
+    code = run_script(['tools/test.py', TOY_CONFIG, other] +
+                      as_cli(toy_cfg_options(small_toy_voc, **NO_WORKERS)),
+                      monkeypatch)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "file:   ('a', 'b', 'c')" in err
+    assert "config: ('sheep', 'tvmonitor', 'bottle')" in err
+    with pytest.warns(UserWarning, match='records no export contract'):
+        ORTDetector(old, classes=TOY_CLASSES)
+
+
+def test_checkpoint_of_other_class_order_is_refused(tmp_path, small_toy_voc,
+                                                    monkeypatch, capsys):
+    model = build_detector(str(TOY_CONFIG))
+    checkpoint = tmp_path / 'reordered.pth'
+    torch.save(
+        dict(
+            meta=dict(dataset_meta=dict(classes=TOY_CLASSES[::-1])),
+            state_dict=model.state_dict()), checkpoint)
+    with pytest.raises(CheckpointMismatchError, match='another order'):
+        check_checkpoint_classes(str(checkpoint), TOY_CLASSES)
+    code = run_script(
+        ['tools/test.py', TOY_CONFIG, checkpoint, '--allow-partial-load'] +
+        as_cli(toy_cfg_options(small_toy_voc, **NO_WORKERS)), monkeypatch)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "checkpoint: ('bottle', 'tvmonitor', 'sheep')" in err
+
+
+# -- B3, P1, P4, P7, P8: checkpoints -----------------------------------------
+
+
+def test_max_keep_ckpts_never_leaves_no_checkpoint(small_toy_voc, tmp_path,
+                                                   monkeypatch):
+    cfg = short_config(
+        small_toy_voc, tmp_path, **{
+            'default_hooks.checkpoint.interval': 1,
+            'default_hooks.checkpoint.max_keep_ckpts': 1
+        })
+    saves = []
+    real_save = torch.save
+
+    def disk_full_at_second_save(obj, f, *args, **kwargs):
+        saves.append(f)
+        if len(saves) == 2:
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        return real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint_io.torch, 'save', disk_full_at_second_save)
+    with pytest.raises(
+            CheckpointWriteError,
+            match=r'iter_2.pth: No space left on device \(ENOSPC'):
+        Runner.from_cfg(cfg).train()
+    assert load_checkpoint_file(str(tmp_path /
+                                    'iter_1.pth'))['meta']['iter'] == 1
+    assert not list(tmp_path.glob('.*.part'))
+
+
+def test_resume_never_restarts_silently_or_from_another_dir(tmp_path):
+    run, copy = tmp_path / 'run', tmp_path / 'copy'
+    run.mkdir()
+    torch.save(dict(state_dict={}), run / 'iter_4.pth')
+    (run / 'last_checkpoint').write_text(str(run / 'iter_4.pth'))
+    shutil.copytree(run, copy)
+    with pytest.warns(UserWarning, match='outside this work dir'):
+        assert latest_loadable_checkpoint(str(copy)) == str(copy /
+                                                            'iter_4.pth')
+    (copy / 'iter_4.pth').unlink()
+    with pytest.raises(ResumeError, match='outside this work dir'):
+        latest_loadable_checkpoint(str(copy))
+    (run / 'iter_4.pth').unlink()  # every checkpoint lost
+    cfg = load_config(str(TOY_CONFIG), work_dir=str(run))
+    cfg.resume, cfg.load_from = True, None
+    with pytest.raises(ResumeError, match='nothing to resume'):
+        resolve_resume(cfg)
+
+
+def test_diverged_weights_are_never_saved(small_toy_voc, tmp_path):
+    cfg = short_config(
+        small_toy_voc, tmp_path, **{
+            'default_hooks.checkpoint.interval': 1,
+            'optim_wrapper.optimizer.lr': 1e6,
+            'train_cfg.max_iters': 8,
+        })
+    with pytest.raises((NonFiniteCheckpointError, NonFiniteLossError)):
+        Runner.from_cfg(cfg).train()
+    for path in tmp_path.glob('*.pth'):
+        state = load_checkpoint_file(str(path))['state_dict']
+        assert all(
+            torch.isfinite(v).all() for v in state.values()
+            if v.is_floating_point()), path
+    with pytest.raises(NonFiniteCheckpointError, match='running_var'):
+        save_checkpoint_file(
+            dict(state_dict={'bn.running_var': torch.tensor([float('inf')])}),
+            str(tmp_path / 'x.pth'))
+    assert not (tmp_path / 'x.pth').exists()
+
+
+def test_full_disk_is_one_error_and_modes_follow_the_umask(tmp_path):
+    target = tmp_path / 'iter_1.pth'
+    umask = os.umask(0o027)
+    try:
+        save_checkpoint_file({'a': torch.zeros(2)}, str(target))
+    finally:
+        os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o640
+    # a real 'file too large' (EFBIG) in a process with a 100 kB file limit
+    script = (
+        'import resource, signal, torch\n'
+        'from mnx_det.checkpoint import save_checkpoint_file\n'
+        'signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n'
+        'resource.setrlimit(resource.RLIMIT_FSIZE, (100000, 100000))\n'
+        f'save_checkpoint_file({{"a": torch.zeros(100000)}}, "{target}")\n')
+    result = subprocess.run([sys.executable, '-c', script],
+                            capture_output=True,
+                            text=True)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == ('mnx_det.checkpoint.io.CheckpointWriteError: cannot '
+                    f'write checkpoint {target}: File too large (EFBIG); '
+                    'the previous checkpoints are intact')
+    assert torch.load(target)['a'].shape == (2, )  # the old one
+    assert [p.name for p in tmp_path.iterdir()] == ['iter_1.pth']
+
+
+# -- P2, P7: preemption ------------------------------------------------------
+
+
+def test_sigterm_saves_stops_and_resume_continues_exactly(
+        small_toy_voc, tmp_path):
+    work_dir = tmp_path / 'run'
+    work_dir.mkdir()
+    stale = work_dir / '.iter_2.pth.x1y2.part'  # a save SIGKILLed earlier
+    stale.write_bytes(b'half')
+    options = toy_cfg_options(
+        small_toy_voc,
+        **dict(SHORT, **{
+            'train_cfg.max_iters': 12,
+            'randomness.seed': 0
+        }))
+    process = subprocess.Popen(
+        [sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', work_dir]
+        + as_cli(options),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT)
+    for line in process.stdout:
+        if 'Iter(train) [ 3/12]' in line:
+            process.send_signal(signal.SIGTERM)
+            break
+    output = process.communicate(timeout=300)[0]
+    assert process.returncode == 143, output[-3000:]
+    stopped = int(
+        re.search(r'training stopped after iteration (\d+)', output)[1])
+    assert 3 <= stopped < 12
+    checkpoint = work_dir / f'iter_{stopped}.pth'
+    assert (work_dir / 'last_checkpoint').read_text() == str(checkpoint)
+    assert load_checkpoint_file(str(checkpoint))['meta']['iter'] == stopped
+    assert not (work_dir / '.train.lock').exists()
+    assert not stale.exists()
+    # the resumed run's next iteration equals an uninterrupted run's
+    losses = {}
+    for name, resume in (('resumed', True), ('uninterrupted', False)):
+        cfg = short_config(small_toy_voc,
+                           work_dir if resume else tmp_path / name,
+                           **{'train_cfg.max_iters': stopped + 1})
+        cfg.resume = resume
+        resolve_resume(cfg)
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        losses[name] = runner.message_hub.get_scalar('train/loss').current()
+    assert losses['resumed'] == pytest.approx(
+        losses['uninterrupted'], rel=1e-5)
+
+
+# -- P3: the work-dir lock ---------------------------------------------------
+
+
+@pytest.mark.parametrize('content', ['', 'garbage', '-1'])
+def test_unreadable_lock_is_taken_over(tmp_path, content):
+    (tmp_path / '.train.lock').write_text(content)
+    with pytest.warns(UserWarning, match='unreadable lock'):
+        WorkDirLock(str(tmp_path)).acquire().release()
+
+
+def test_lock_of_a_reused_pid_is_taken_over(tmp_path):
+    # init (pid 1) lives, but did not start at tick 1
+    (tmp_path / '.train.lock').write_text('1 999999999999')
+    with pytest.warns(UserWarning, match='stale lock'):
+        WorkDirLock(str(tmp_path)).acquire().release()
+
+
+# -- P5, P6: config mistakes -------------------------------------------------
+
+
+def test_config_syntax_errors_name_the_file_and_line(tmp_path):
+    base = tmp_path / 'base.py'
+    base.write_text('model = dict(\n    type="X",\n')
+    child = tmp_path / 'child.py'
+    child.write_text("_base_ = './base.py'\nx = 1\n")
+    with pytest.raises(ConfigError, match=rf'config {base}, line 1: '):
+        load_config(str(child))
+    child.write_text('x = = 1\n')
+    with pytest.raises(
+            ConfigError, match=rf'config {child}, line 1: invalid syntax'):
+        load_config(str(child))
+
+
+def test_unknown_cfg_options_keys_are_refused(monkeypatch, capsys, tmp_path):
+    with pytest.raises(
+            ConfigError, match="no 'train_cfgs'; did you mean 'train_cfg'"):
+        load_config(str(TOY_CONFIG), {'train_cfgs.max_iters': 2})
+    cfg = load_config(str(TOY_CONFIG), {'+my_note.text': 'kept'})
+    assert cfg.my_note.text == 'kept'
+    code = run_script([
+        'tools/train.py', TOY_CONFIG, '--work-dir', tmp_path / 'run',
+        '--cfg-options', 'default_hooks.checkpoint.intervall=1'
+    ], monkeypatch)
+    assert code == 1
+    assert ("did you mean 'default_hooks.checkpoint.interval'"
+            in capsys.readouterr().err)
+    assert not (tmp_path / 'run').exists()  # nothing ran
+
+
+# -- P9, B4, B5, B6: images and tools ----------------------------------------
+
+
+def test_corrupt_image_in_training_is_one_error_line(small_toy_voc, tmp_path):
+    root = tmp_path / 'VOCdevkit'
+    shutil.copytree(small_toy_voc, root)
+    for jpeg in (root / 'VOC2007/JPEGImages').glob('*.jpg'):
+        jpeg.write_bytes(b'')  # whichever image comes first
+    options = toy_cfg_options(
+        f'{root}/', **{
+            'train_dataloader.batch_size': 2,
+            'train_dataloader.num_workers': 1,
+            'train_dataloader.persistent_workers': False,
+        })
+    result = subprocess.run(
+        [
+            sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir',
+            tmp_path / 'run'
+        ] + as_cli(options),
+        capture_output=True,
+        text=True,
+        cwd=ROOT)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: failed to load image: '), last
+    assert 'Traceback' not in result.stderr
+
+
+def test_infer_goes_past_bad_images_with_unique_names(untrained_export,
+                                                      tmp_path, monkeypatch,
+                                                      capsys):
+    _, old = untrained_export
+    photos = tmp_path / 'photos'
+    photos.mkdir()
+    image = np.full((120, 160, 3), 90, np.uint8)
+    cv2.imwrite(str(photos / 'a.jpg'), image)
+    cv2.imwrite(str(photos / 'a.png'), image)
+    cv2.imwrite(
+        str(photos / 'huge.jpg'), np.full((6000, 8000, 3), 90, np.uint8))
+    (photos / 'empty.jpg').write_bytes(b'')
+    (photos / 'notes.txt').write_text('not an image')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # the old file's missing contract
+        code = run_script([
+            'tools/infer.py', photos, TOY_CONFIG, old, '--out-dir',
+            tmp_path / 'out'
+        ], monkeypatch)
+    assert code == 1
+    out = capsys.readouterr().out
+    assert f'error: failed to load image: {photos}/empty.jpg' in out
+    assert '4 images, 3 written, 1 failed' in out
+    preds = sorted(p.name for p in (tmp_path / 'out/preds').iterdir())
+    assert preds == ['a.jpg.json', 'a.png.json', 'huge.jpg.json']
+    vis = cv2.imread(str(tmp_path / 'out/vis/huge.jpg'))
+    assert vis.shape == (6000, 8000, 3)
+
+
+@pytest.mark.parametrize('num_images', ['0', '-90'])
+def test_quantize_refuses_bad_arguments(untrained_export, tmp_path,
+                                        monkeypatch, capsys, num_images):
+    other, _ = untrained_export
+    code = run_script([
+        'tools/deployment/quantize.py', other, '--calib-config', TOY_CONFIG,
+        '--num-images', num_images, '--out', tmp_path / 'int8.onnx'
+    ], monkeypatch)
+    assert code == 2
+    assert f'must be at least 1, got {num_images}' in capsys.readouterr().err
+
+
+def test_quantize_checks_the_calibration_data_root(untrained_export, tmp_path,
+                                                   monkeypatch, capsys):
+    other, _ = untrained_export
+    code = run_script([
+        'tools/deployment/quantize.py', other, '--calib-config', TOY_CONFIG,
+        '--out', tmp_path / 'int8.onnx', '--cfg-options',
+        f'train_dataloader.dataset.datasets.0.data_root={tmp_path}/none/'
+    ], monkeypatch)
+    assert code == 1
+    assert f'error: data root {tmp_path}/none/ does not exist' in \
+        capsys.readouterr().err
