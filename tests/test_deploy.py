@@ -106,15 +106,19 @@ def onnx_map(onnx_file, data_root, work_dir):
     return Runner.from_cfg(cfg).test()['pascal_voc/mAP']
 
 
-def test_int8_model_is_smaller_and_still_detects(exported, toy_voc, tmp_path):
+def test_int8_model_is_smaller_and_as_accurate(exported, trained_toy_detector,
+                                               toy_voc, tmp_path):
     _, onnx_file, _ = exported
+    _, fp32_metrics = trained_toy_detector
     cfg = toy_run_config(ROOT / 'configs/toy/ssdlite_mobilenext_toy.py',
                          toy_voc, tmp_path)
     int8_file = str(tmp_path / 'toy_int8.onnx')
     quantize_detector(onnx_file, int8_file, cfg, num_images=16)
-    # int8 weights; the stem, first stage and predictors stay fp32, as do
-    # the scales
-    assert os.path.getsize(int8_file) < 0.4 * os.path.getsize(onnx_file)
+    # int8 weights; the stem, first two stages and predictors stay fp32, as
+    # do the scales: about a third of the fp32 file (README)
+    ratio = os.path.getsize(int8_file) / os.path.getsize(onnx_file)
+    print(f'INT8 / fp32 file size: {ratio:.3f}')
+    assert ratio < 0.36
     # every ReLU6 is folded into its quantized conv: no Dequantize -> Clip
     # -> Quantize detour between two convs (it made INT8 slower than fp32)
     graph = onnx.load(int8_file).graph
@@ -128,8 +132,9 @@ def test_int8_model_is_smaller_and_still_detects(exported, toy_voc, tmp_path):
         and producer.get(node.input[0]) == 'DequantizeLinear'
     ]
     int8_map = onnx_map(int8_file, toy_voc, tmp_path / 'int8')
-    print(f'toy mAP, INT8 ONNX Runtime: {int8_map:.3f}')
-    assert int8_map > 0.3
+    fp32_map = fp32_metrics['pascal_voc/mAP']
+    print(f'toy mAP, fp32 {fp32_map:.3f}, INT8 ONNX Runtime {int8_map:.3f}')
+    assert abs(int8_map - fp32_map) <= 0.02  # the README's promise
 
 
 def test_a_file_that_is_no_export_is_named(exported, tmp_path):

@@ -14,8 +14,9 @@ What is quantized (the measurements behind each choice are in
 - not the residual ``Add`` s, which ONNX Runtime runs as ``QLinearAdd``
   between quantized convs anyway, nor box decoding;
 - not the stem conv (its input spans the whole pixel range after mean
-  subtraction), the backbone's first stage, nor the head's 1x1 predictors
-  (class logits, box deltas): they stay fp32 for accuracy.
+  subtraction), the backbone's first two stages (the highest resolutions),
+  nor the head's 1x1 predictors (class logits, box deltas): they stay fp32
+  for accuracy.
 """
 import copy
 import re
@@ -30,8 +31,8 @@ from ..datasets import leaf_datasets
 from ..errors import UserError
 
 QUANTIZED_OPS = ('Conv', 'Clip', 'Relu')
-# '/backbone/layer1.0/...' (MobileNeXt), '/backbone/layer1/...' (MobileNetV2)
-FIRST_STAGE = re.compile(r'/backbone/layer1[./]')
+# '/backbone/layer2.0/...' (MobileNeXt), '/backbone/layer2/...' (MobileNetV2)
+FIRST_STAGES = re.compile(r'/backbone/layer[12][./]')
 
 
 def calibration_images(cfg, num_images, size):
@@ -70,15 +71,15 @@ class _Batches(CalibrationDataReader):
 
 def fp32_convs(model):
     """Names of the convs kept in fp32: the stem (the graph's first conv),
-    the backbone's first stage (``layer1``) and the head's 1x1 convs, which
-    give the logits and deltas."""
+    the backbone's first two stages (``layer1``, ``layer2``) and the head's
+    1x1 convs, which give the logits and deltas."""
     convs = [node for node in model.graph.node if node.op_type == 'Conv']
     names = [convs[0].name]
     for node in convs:
         kernel = [a.ints for a in node.attribute if a.name == 'kernel_shape']
         predictor = ('/bbox_head/' in node.name and kernel
                      and list(kernel[0]) == [1, 1])
-        if predictor or FIRST_STAGE.match(node.name):
+        if predictor or FIRST_STAGES.match(node.name):
             names.append(node.name)
     return names
 
