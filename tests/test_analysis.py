@@ -4,6 +4,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from mmdet.evaluation import VOCMetric
@@ -18,6 +19,7 @@ from mnx_det.analysis.bootstrap import (bootstrap_maps, interval, voc_map,
                                         voc_results)
 from mnx_det.analysis.complexity import (count, detector_complexity,
                                          imagenet_classifier)
+from mnx_det.analysis.seeds import compare_seeds
 from mnx_det.analysis.timing import Timing, variants
 from mnx_det.models import MobileNeXt
 from mnx_det.testing.helpers import ROOT, build, randomize, run_tool
@@ -193,3 +195,37 @@ def test_bootstrap_intervals_of_the_voc_map():
                           classes,
                           rounds=20)
     assert interval(same['a'] - same['b']) == (0.0, 0.0)
+
+
+def test_seed_level_comparison_finds_a_known_difference_only():
+    rng = np.random.default_rng(0)
+    base = 0.6 + rng.normal(0, 0.05, 8)  # what each seed's training gives
+    better = compare_seeds({
+        'A': base + 0.04 + rng.normal(0, 0.01, 8),
+        'B': base + rng.normal(0, 0.01, 8)
+    })
+    low, high = better.interval
+    assert 0 < low < better.mean_difference < high
+    assert better.mean_difference == pytest.approx(0.04, abs=0.02)
+    assert better.verdict == 'A detects better than B'
+    worse = compare_seeds({'A': base, 'B': base + 0.04})
+    assert worse.verdict == 'B detects better than A'
+    # identical backbones, the seeds' noise alone: the interval holds 0 in
+    # about 95% of 200 such comparisons
+    holds_zero = [
+        low <= 0 <= high
+        for low, high in (compare_seeds({
+            'A': base + rng.normal(0, 0.02, 8),
+            'B': base + rng.normal(0, 0.02, 8)
+        }).interval for _ in range(200))
+    ]
+    assert 0.9 <= np.mean(holds_zero) <= 0.99
+    same = compare_seeds({'A': [0.71, 0.65, 0.80], 'B': [0.66, 0.81, 0.70]})
+    assert same.verdict == 'no difference detectable at this scale'
+    assert same.mean_difference == pytest.approx((0.05 - 0.16 + 0.10) / 3)
+    # t(0.975, 2) = 4.303: the published interval of three paired seeds
+    sd = np.std([0.05, -0.16, 0.10], ddof=1)
+    assert same.interval[1] - same.mean_difference == pytest.approx(
+        4.302653 * sd / 3**0.5, rel=1e-6)
+    assert compare_seeds({'A': [0.7], 'B': [0.6]}).verdict == \
+        'no difference detectable at this scale'

@@ -62,14 +62,34 @@ def detections_figure(predictions, classes, path, score_thr=0.3):
     plt.close(fig)
 
 
+def _losses(log_dir):
+    scalars = Path(log_dir) / 'vis_data' / 'scalars.json'
+    rows = [json.loads(line) for line in scalars.read_text().splitlines()]
+    rows = [r for r in rows if 'loss' in r]
+    return [r['iter'] for r in rows], [r['loss'] for r in rows]
+
+
 def training_curves(log_dirs, path):
+    """The training loss of every run, thin, and each detector's mean over
+    its runs, bold; ``log_dirs``: detector name -> its runs' log folders
+    (runs of one detector log at the same iterations)."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, log_dir in log_dirs.items():
-        scalars = Path(log_dir) / 'vis_data' / 'scalars.json'
-        rows = [json.loads(line) for line in scalars.read_text().splitlines()]
-        rows = [r for r in rows if 'loss' in r]
-        ax.plot([r['iter'] for r in rows], [r['loss'] for r in rows],
-                label=name)
+    for colour, (name, dirs) in zip(('tab:blue', 'tab:orange', 'tab:green'),
+                                    log_dirs.items()):
+        curves = [_losses(d) for d in dirs]
+        for iters, losses in curves:
+            ax.plot(iters, losses, color=colour, linewidth=0.6, alpha=0.5)
+        iters = curves[0][0]
+        mean = [
+            sum(c[1][i] for c in curves) / len(curves)
+            for i in range(len(iters))
+        ]
+        ax.plot(
+            iters,
+            mean,
+            color=colour,
+            linewidth=2.2,
+            label=f'{name} (mean of {len(curves)})')
     ax.set_xlabel('iteration')
     ax.set_ylabel('training loss (cls + bbox)')
     ax.set_yscale('log')

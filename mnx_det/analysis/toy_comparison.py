@@ -1,52 +1,45 @@
-"""The main job's comparison: toy detectors trained and evaluated, their
-detections, mAP with bootstrap intervals, size and latency side by side
-(``tools/toy_comparison.py``, ``make demo``)."""
+"""The main job's comparison: both toy detectors trained from scratch with
+the same seeds, evaluated, and compared seed by seed (``tools/
+toy_comparison.py``, ``make demo``)."""
 from pathlib import Path
 
 import torch
 from mmengine.runner import Runner
 
 from ..apis import toy_run_config
-from .timing import inference, measure
+from .complexity import count
 
 
-def train_and_evaluate(name, config, data_root, work_dir, seed):
-    """Train a toy config as it is (workers, validation, checkpoints) with
-    ``seed``; (runner, config, validation metrics)."""
-    print(f'\n=== {name}: training ({Path(config).name}) ===', flush=True)
+def train_and_evaluate(name, config, data_root, work_dir, seed, max_iters):
+    """Train a toy config (its workers, no validation during training)
+    with ``seed`` for ``max_iters``; (runner, VOC07 mAP)."""
+    print(
+        f'\n=== {name}, seed {seed}: training ({Path(config).name}) ===',
+        flush=True)
     cfg = toy_run_config(
         config,
         data_root,
         work_dir,
         seed=seed,
         in_process=False,
-        final_checkpoint_only=False)
+        max_iters=max_iters)
     runner = Runner.from_cfg(cfg)
     runner.train()
-    print(f'=== {name}: evaluating ===', flush=True)
-    metrics = runner.val()
-    return runner, cfg, metrics
+    return runner, runner.val()['pascal_voc/mAP']
 
 
-def latencies_ms(models, size, repeats=20):
-    """Batch-1 latency of each model, timed in the same interleaved rounds
-    (medians)."""
-    x = torch.rand(1, 3, size, size)
-    return measure({
-        name: inference(m, x)
-        for name, m in models.items()
-    },
-                   repeats,
-                   warmup=3)
+def complexity(runner):
+    """(parameters, MAdds) of a runner's detector at its input size."""
+    size = runner.cfg.input_size
+    return count(runner.model.eval(), (torch.rand(1, 3, size, size), ))
 
 
-def predict(runner, num_images=None):
-    """Predictions of the first test images (all by default), with their
-    ground truth."""
+def predict(runner, num_images):
+    """Predictions of the first test images, with their ground truth."""
     dataset = runner.val_dataloader.dataset
     model = runner.model.eval()
     out = []
-    for index in range(num_images or len(dataset)):
+    for index in range(num_images):
         data = dataset[index]
         batch = model.data_preprocessor(
             dict(inputs=[data['inputs']], data_samples=[data['data_samples']]),
@@ -57,30 +50,42 @@ def predict(runner, num_images=None):
     return out
 
 
-def comparison_table(rows, size, difference, num_images):
-    """The markdown table and verdict of ``comparison.md``."""
+def comparison_report(comparison, seeds, complexities, setting):
+    """The markdown of ``comparison.md``.
+
+    Args:
+        comparison (SeedComparison): The two detectors' per-seed mAPs.
+        seeds (list[int]): The seeds, in the order of the mAPs.
+        complexities (dict): Name -> (parameters, MAdds).
+        setting (str): What was trained, for the header.
+    """
+    size = setting['input_size']
     lines = [
-        f'| detector | VOC07 mAP (11-point), 95% interval | params | MAdds '
-        f'({size}x{size}) | CPU latency, batch 1 ({size}x{size}) |',
-        '|---|---|---|---|---|'
+        '# SSDLite on the toy VOC set, trained from scratch', '',
+        f"{setting['iters']} iterations at batch {setting['batch']}, "
+        f"{size}x{size} input, {setting['test_images']} test images, "
+        f'seeds {seeds[0]}-{seeds[-1]}.', '',
+        f'| detector | VOC07 mAP (11-point), mean over {len(seeds)} seeds | '
+        f'min-max | params | MAdds ({size}x{size}) |', '|---|---|---|---|---|'
     ]
-    for name, row in rows.items():
-        low, high = row['interval']
-        lines.append(f"| {name} | {row['mAP']:.3f} ({low:.3f}-{high:.3f}) | "
-                     f"{row['params'] / 1e6:.2f}M | {row['madds'] / 1e9:.3f}G"
-                     f" | {row['latency']:.1f} ms |")
-    (first, a), (second, b) = rows.items()
-    low, high = difference
-    overlap = a['interval'][0] <= b['interval'][1] and \
-        b['interval'][0] <= a['interval'][1]
-    verdict = (f"the intervals {'overlap' if overlap else 'do not overlap'}"
-               ', and the difference interval ' +
-               ('holds 0: this toy run does not rank the two detectors'
-                if low <= 0 <= high else 'excludes 0'))
+    for name, maps in comparison.maps.items():
+        params, madds = complexities[name]
+        lines.append(f'| {name} | {sum(maps) / len(maps):.3f} | '
+                     f'{min(maps):.3f}-{max(maps):.3f} | {params / 1e6:.2f}M '
+                     f'| {madds / 1e9:.3f}G |')
+    first, second = comparison.names
     lines += [
-        '', f'mAP intervals: 2.5th-97.5th percentiles over 200 bootstrap '
-        f'resamplings of the {num_images} test images (one training seed). '
-        f'{first} - {second}: {a["mAP"] - b["mAP"]:+.3f} '
-        f'({low:+.3f} to {high:+.3f}, paired resamplings); {verdict}.'
+        '', f'| seed | {first} | {second} | difference |', '|---|---|---|---|'
+    ]
+    for i, seed in enumerate(seeds):
+        lines.append(f'| {seed} | {comparison.maps[first][i]:.3f} | '
+                     f'{comparison.maps[second][i]:.3f} | '
+                     f'{comparison.differences[i]:+.3f} |')
+    low, high = comparison.interval
+    lines += [
+        '', f'{first} - {second}: {comparison.mean_difference:+.3f} on '
+        f'average, {comparison.level:.0%} interval {low:+.3f} to {high:+.3f} '
+        f'(Student t over the {len(seeds)} paired seeds). Verdict: '
+        f'{comparison.verdict}.'
     ]
     return '\n'.join(lines) + '\n'

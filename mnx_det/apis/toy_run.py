@@ -14,12 +14,33 @@ NO_WORKERS = {
 }
 
 
+def rescale_schedule(cfg, max_iters):
+    """Stretch or shrink an iteration-based schedule to ``max_iters``: the
+    warm-up, lr steps, validation and checkpoints keep their place in it."""
+    factor = max_iters / cfg.train_cfg.max_iters
+
+    def scaled(value):
+        return max(1, round(value * factor))
+
+    for scheduler in cfg.param_scheduler:
+        scheduler['end'] = scaled(scheduler['end'])
+        if 'milestones' in scheduler:
+            scheduler['milestones'] = [
+                scaled(m) for m in scheduler['milestones']
+            ]
+    cfg.train_cfg.val_interval = scaled(cfg.train_cfg.val_interval)
+    cfg.default_hooks.checkpoint.interval = scaled(
+        cfg.default_hooks.checkpoint.interval)
+    cfg.train_cfg.max_iters = max_iters
+
+
 def toy_run_config(config,
                    data_root,
                    work_dir,
                    seed=0,
                    in_process=True,
                    final_checkpoint_only=True,
+                   max_iters=None,
                    **changes):
     """A toy config ready for mmengine's Runner.
 
@@ -36,6 +57,8 @@ def toy_run_config(config,
         final_checkpoint_only (bool): One checkpoint at the end and no
             validation during training (callers validate once, with
             ``runner.val()``). Default: True.
+        max_iters (int, optional): The schedule rescaled to this length
+            (:func:`rescale_schedule`); the config's by default.
         **changes: Config keys to merge first (``merge_from_dict``).
     """
     cfg = Config.fromfile(str(config))
@@ -46,6 +69,8 @@ def toy_run_config(config,
     # The visualizer is a named singleton: one per run, or a second run in
     # the process would log into the first one's folder.
     cfg.visualizer.name = f'visualizer_{osp.abspath(work_dir)}'
+    if max_iters is not None:
+        rescale_schedule(cfg, max_iters)
     if final_checkpoint_only:
         cfg.default_hooks.checkpoint.interval = cfg.train_cfg.max_iters
         cfg.train_cfg.val_begin = cfg.train_cfg.max_iters + 1

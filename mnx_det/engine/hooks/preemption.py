@@ -60,8 +60,10 @@ class PreemptionHook(Hook):
         self.signals = [signal.Signals[name] for name in signals]
         self.received = 0
         self._previous = {}
+        self._pid = None
 
     def before_train(self, runner):
+        self._pid = os.getpid()
         for signum in self.signals:
             self._previous[signum] = signal.signal(signum, self._receive)
 
@@ -71,6 +73,13 @@ class PreemptionHook(Hook):
         self._previous.clear()
 
     def _receive(self, signum, frame):
+        if os.getpid() != self._pid:
+            # A forked child (a loader worker, the VOC metric's pool)
+            # inherits the handler; it must die of the signal as before,
+            # or its parent waits for it forever.
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         self.received = signum
 
     def after_train_iter(self,
