@@ -34,6 +34,20 @@ def _iteration(checkpoint):
     return osp.splitext(osp.basename(checkpoint))[0].split('_')[-1]
 
 
+# Signals whose handler a PreemptionHook installed in this process. A forked
+# child (a loader worker, the VOC metric's pool) must die of them as before:
+# a pool terminates its workers with SIGTERM and waits for them.
+_HANDLED = set()
+
+
+def _default_handlers_in_child():
+    for signum in _HANDLED:
+        signal.signal(signum, signal.SIG_DFL)
+
+
+os.register_at_fork(after_in_child=_default_handlers_in_child)
+
+
 @HOOKS.register_module()
 class PreemptionHook(Hook):
     """Finish the iteration, save, stop: training that survives SIGTERM.
@@ -66,17 +80,16 @@ class PreemptionHook(Hook):
         self._pid = os.getpid()
         for signum in self.signals:
             self._previous[signum] = signal.signal(signum, self._receive)
+            _HANDLED.add(signum)
 
     def after_train(self, runner):
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+            _HANDLED.discard(signum)
         self._previous.clear()
 
     def _receive(self, signum, frame):
-        if os.getpid() != self._pid:
-            # A forked child (a loader worker, the VOC metric's pool)
-            # inherits the handler; it must die of the signal as before,
-            # or its parent waits for it forever.
+        if os.getpid() != self._pid:  # a child forked before the reset
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
