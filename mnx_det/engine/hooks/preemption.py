@@ -74,10 +74,8 @@ class PreemptionHook(Hook):
         self.signals = [signal.Signals[name] for name in signals]
         self.received = 0
         self._previous = {}
-        self._pid = None
 
     def before_train(self, runner):
-        self._pid = os.getpid()
         for signum in self.signals:
             self._previous[signum] = signal.signal(signum, self._receive)
             _HANDLED.add(signum)
@@ -89,10 +87,6 @@ class PreemptionHook(Hook):
         self._previous.clear()
 
     def _receive(self, signum, frame):
-        if os.getpid() != self._pid:  # a child forked before the reset
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
         self.received = signum
 
     def after_train_iter(self,
