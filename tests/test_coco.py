@@ -103,6 +103,18 @@ def test_focal_head_never_reports_its_extra_output():
     assert result.scores.min() > 0.05
 
 
+def test_focal_head_scores_a_batch_as_each_of_its_images():
+    # the exported graph scores (N, priors, 81) logits at once; mmdet's
+    # get_activation scores one image's (priors, 81)
+    head = build_head('ssdlite_mobilenext_coco.py')
+    logits = torch.randn(2, 7, 81)
+    scores = head.class_scores(logits)
+    assert scores.shape == (2, 7, 80)
+    for image in range(2):
+        assert torch.equal(scores[image],
+                           head.loss_cls.get_activation(logits[image]))
+
+
 def test_focal_head_initialisation_is_the_official_one():
     head = build_head('ssdlite_mobilenext_coco.py')
     class_convs = [

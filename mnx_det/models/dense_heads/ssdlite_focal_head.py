@@ -85,5 +85,8 @@ class SSDLiteFocalHead(SSDLiteHead):
             avg_factor=targets.avg_factor)
 
     def class_scores(self, logits):
-        """Sigmoids of the class outputs, the extra output dropped."""
-        return self.loss_cls.get_activation(logits)
+        """(..., classes) scores of (..., cls_out_channels) logits:
+        sigmoids, the extra output dropped. mmdet's ``FocalCustomLoss
+        .get_activation`` computes the same of 2-D logits only (it slices
+        dim 1, which in a batched (N, A, C) tensor holds the priors)."""
+        return logits[..., :self.num_classes].sigmoid()
