@@ -7,6 +7,8 @@ from mnx_det.apis import toy_run_config
 from mnx_det.datasets import make_toy_voc
 from mnx_det.testing.helpers import ROOT
 
+TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
+
 
 @pytest.fixture(autouse=True)
 def mmdet_scope():
@@ -34,9 +36,22 @@ def trained_toy_detector(toy_voc, tmp_path_factory):
     (checkpoint, validation metrics)."""
     from mmengine.runner import Runner
     work_dir = tmp_path_factory.mktemp('toy_training')
-    runner = Runner.from_cfg(
-        toy_run_config(ROOT / 'configs/toy/ssdlite_mobilenext_toy.py', toy_voc,
-                       work_dir))
+    runner = Runner.from_cfg(toy_run_config(ROOT / TOY, toy_voc, work_dir))
     runner.train()
     metrics = runner.val()
     return str(work_dir / f'iter_{runner.iter}.pth'), metrics
+
+
+@pytest.fixture(scope='session')
+def exported(trained_toy_detector, tmp_path_factory):
+    """(checkpoint, its fp32 .onnx with a dynamic batch, its PyTorch
+    model)."""
+    from mmengine.config import Config
+
+    from mnx_det.apis import build_detector
+    from mnx_det.deploy import export_onnx
+    checkpoint, _ = trained_toy_detector
+    detector = build_detector(Config.fromfile(str(ROOT / TOY)), checkpoint)
+    onnx_file = str(tmp_path_factory.mktemp('onnx') / 'toy.onnx')
+    export_onnx(detector, onnx_file, 160, dynamic_batch=True)
+    return checkpoint, onnx_file, detector

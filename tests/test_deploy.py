@@ -4,47 +4,28 @@ import json
 import os
 
 import cv2
-import numpy as np
 import onnx
 import pytest
 import torch
 from mmdet.structures import DetDataSample
-from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mnx_det.apis import build_detector, toy_run_config
+from mnx_det.apis import toy_run_config
 from mnx_det.deploy import (DeployModelError, ExportableSSD,
                             ExportNotSupportedError, ORTSession, export_onnx)
+from mnx_det.deploy.postprocess import CLASS_SCORES
 from mnx_det.deploy.quantize import quantize_detector
-from mnx_det.testing.helpers import ROOT, build, run_script, run_tool
+from mnx_det.testing.helpers import (ROOT, assert_same_detections, build,
+                                     build_head, rgb_batch, run_script,
+                                     run_tool, toy_images)
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
-
-
-@pytest.fixture(scope='module')
-def exported(trained_toy_detector, tmp_path_factory):
-    """(checkpoint, fp32 .onnx with a dynamic batch, its PyTorch model)."""
-    checkpoint, _ = trained_toy_detector
-    detector = build_detector(Config.fromfile(str(ROOT / TOY)), checkpoint)
-    onnx_file = str(tmp_path_factory.mktemp('onnx') / 'toy.onnx')
-    export_onnx(detector, onnx_file, 160, dynamic_batch=True)
-    return checkpoint, onnx_file, detector
-
-
-def toy_images(data_root, count):
-    names = [f'{i:06d}' for i in range(161, 161 + count)]
-    return [
-        cv2.imread(f'{data_root}VOC2007/JPEGImages/{name}.jpg')
-        for name in names
-    ]
 
 
 def test_onnx_runtime_detections_equal_pytorchs(exported, toy_voc):
     _, onnx_file, detector = exported
     images = toy_images(toy_voc, 4)  # BGR, 160x160
-    boxes, scores, labels = ORTSession(onnx_file)(
-        np.stack([i[..., ::-1].transpose(2, 0, 1)
-                  for i in images]).astype(np.float32))
+    boxes, scores, labels = ORTSession(onnx_file)(rgb_batch(images))
     meta = dict(
         img_shape=(160, 160),
         ori_shape=(160, 160),
@@ -59,25 +40,36 @@ def test_onnx_runtime_detections_equal_pytorchs(exported, toy_voc):
         pred = result.pred_instances
         count = int((scores[i] > 0).sum())
         assert count == len(pred) > 0
-        assert_same_detections(pred, boxes[i, :count], scores[i, :count],
-                               labels[i, :count])
+        assert_same_detections(
+            (pred.bboxes, pred.scores, pred.labels),
+            (boxes[i, :count], scores[i, :count], labels[i, :count]))
         assert (labels[i, count:] == -1).all()
 
 
-def assert_same_detections(pred, boxes, scores, labels):
-    """Each PyTorch detection has its own ONNX Runtime twin: same label,
-    box within 1e-3 px, score within 1e-4. Detections whose scores tie to
-    float precision may come in either order."""
-    unmatched = list(range(len(labels)))
-    for box, score, label in zip(pred.bboxes.numpy(), pred.scores.numpy(),
-                                 pred.labels.numpy()):
-        twins = [
-            j for j in unmatched
-            if labels[j] == label and abs(scores[j] - score) <= 1e-4
-            and np.abs(boxes[j] - box).max() <= 1e-3
-        ]
-        assert twins, f'no ONNX Runtime twin of {label}, {score}, {box}'
-        unmatched.remove(twins[0])
+def test_raw_outputs_decode_in_python_as_in_the_graph(exported, toy_voc,
+                                                      tmp_path):
+    # the post-processing of --no-postprocess files and ExecuTorch programs
+    _, onnx_file, detector = exported
+    raw = str(tmp_path / 'raw.onnx')
+    export_onnx(detector, raw, 160, postprocess=False)
+    images = rgb_batch(toy_images(toy_voc, 4))
+    in_graph, in_python = ORTSession(onnx_file)(images), ORTSession(raw)(
+        images)
+    for i in range(len(images)):
+        count = int((in_graph[1][i] > 0).sum())
+        assert count == int((in_python[1][i] > 0).sum()) > 0
+        assert_same_detections([a[i, :count] for a in in_graph],
+                               [a[i, :count] for a in in_python],
+                               score_tol=1e-6)
+        assert (in_python[2][i, count:] == -1).all()
+
+
+@pytest.mark.parametrize('config', [TOY, 'ssdlite_mobilenext_coco.py'])
+def test_contract_names_the_heads_score_function(config):
+    head = build_head(config.replace('configs/', ''))
+    logits = torch.randn(2, 5, head.cls_out_channels)
+    assert torch.equal(CLASS_SCORES[head.class_score_function](logits),
+                       head.class_scores(logits))
 
 
 def test_test_tool_scores_the_onnx_file_like_the_checkpoint(
@@ -144,11 +136,21 @@ def test_a_file_that_is_no_export_is_named(exported, tmp_path):
         ORTSession(str(broken))
     with pytest.raises(DeployModelError, match='missing.onnx does not exist'):
         ORTSession(str(tmp_path / 'missing.onnx'))
-    _, _, detector = exported
-    raw = str(tmp_path / 'raw.onnx')
-    export_onnx(detector, raw, 160, postprocess=False)
-    with pytest.raises(DeployModelError, match='not an mnx_det detector'):
-        ORTSession(raw)
+    # an ONNX graph, but of no detector
+    graph = onnx.helper.make_graph(
+        [onnx.helper.make_node('Relu', ['images'], ['out'])], 'relu', [
+            onnx.helper.make_tensor_value_info(
+                'images', onnx.TensorProto.FLOAT, [1, 3, 8, 8])
+        ], [
+            onnx.helper.make_tensor_value_info('out', onnx.TensorProto.FLOAT,
+                                               [1, 3, 8, 8])
+        ])
+    onnx.save(onnx.helper.make_model(graph), str(tmp_path / 'relu.onnx'))
+    with pytest.raises(
+            DeployModelError,
+            match=r"relu.onnx is not an mnx_det detector export: "
+            r"it returns \['out'\]"):
+        ORTSession(str(tmp_path / 'relu.onnx'))
 
 
 def test_fpn_detectors_are_refused_by_name():

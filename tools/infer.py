@@ -4,12 +4,13 @@
         [--score-thr 0.3]
 
 INPUT is an image, a folder or a glob; CHECKPOINT a ``.pth`` (run by mmdet's
-DetInferencer) or an exported ``.onnx`` (ONNX Runtime), which must have
-been made for the config's classes. Writes ``DIR/vis/NAME`` (the image
-with its boxes) and ``DIR/preds/NAME.json`` (labels, scores, boxes in image
-pixels), NAME being the image's file name. An image that cannot be read is
-named and skipped; the summary counts them, and the exit code is 1 if any
-failed.
+DetInferencer) or an exported file: ``.onnx`` (ONNX Runtime, or OpenVINO
+with ``--backend openvino``), ``.xml`` (OpenVINO), ``.pte`` (ExecuTorch),
+which must have been made for the config's classes. Writes
+``DIR/vis/NAME`` (the image with its boxes) and ``DIR/preds/NAME.json``
+(labels, scores, boxes in image pixels), NAME being the image's file
+name. An image that cannot be read is named and skipped; the summary counts
+them, and the exit code is 1 if any failed.
 """
 import argparse
 import sys
@@ -18,22 +19,25 @@ from mmdet.utils import register_all_modules
 
 from mnx_det.apis import dataset_classes, load_config
 from mnx_det.checkpoint import check_checkpoint_classes
+from mnx_det.deploy import is_model_file, open_session
+from mnx_det.deploy.cli import add_runtime_args, session_options
 from mnx_det.deploy.image_inference import (CheckpointImageDetector,
-                                            ONNXImageDetector, infer_images,
-                                            list_images)
+                                            ExportedImageDetector,
+                                            infer_images, list_images)
 from mnx_det.errors import UserError
 
 
 def build_detector(args, cfg, classes):
     """The image detector of the CHECKPOINT, checked against the config."""
-    if args.checkpoint.endswith('.onnx'):
+    if args.backend or is_model_file(args.checkpoint):
         preprocessor = cfg.model.data_preprocessor
-        detector = ONNXImageDetector(args.checkpoint,
+        session = open_session(args.checkpoint, args.backend,
+                               **session_options(args))
+        session.check_contract(classes, preprocessor.get('mean'),
+                               preprocessor.get('std'))
+        return ExportedImageDetector(session,
                                      preprocessor.get('bgr_to_rgb', False),
                                      args.score_thr)
-        detector.session.check_contract(classes, preprocessor.get('mean'),
-                                        preprocessor.get('std'))
-        return detector
     check_checkpoint_classes(args.checkpoint, classes)
     return CheckpointImageDetector(args.config, args.checkpoint,
                                    args.score_thr)
@@ -43,9 +47,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('input', help='an image, a folder or a glob')
     parser.add_argument('config')
-    parser.add_argument('checkpoint', help='a .pth or an exported .onnx')
+    parser.add_argument(
+        'checkpoint', help='a .pth, or an exported .onnx, .xml or .pte')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--score-thr', type=float, default=0.3)
+    add_runtime_args(parser)
     args = parser.parse_args()
     register_all_modules()
     try:

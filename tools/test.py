@@ -2,9 +2,13 @@
 
     python tools/test.py configs/ssdlite_mobilenext_voc.py CKPT
     python tools/test.py configs/ssdlite_mobilenext_voc.py model.onnx
+        [--backend openvino [--precision f32|bf16]]
+    python tools/test.py configs/ssdlite_mobilenext_voc.py model.xml|model.pte
 
-An ``.onnx`` file (tools/deployment/pytorch2onnx.py) is run with ONNX
-Runtime on the same dataset and metric (mnx_det.deploy.ORTDetector).
+An exported file (tools/deployment/) is run on the same dataset and metric
+in its runtime (mnx_det.deploy.DeployedDetector): ``.onnx`` in ONNX
+Runtime, or OpenVINO with ``--backend openvino``; ``.xml`` in OpenVINO;
+``.pte`` in ExecuTorch.
 """
 import argparse
 import sys
@@ -19,6 +23,8 @@ from mnx_det.apis import (add_launcher_args, add_partial_load_arg,
                           parse_launcher_args, use_gloo_without_cuda,
                           without_pretrained)
 from mnx_det.checkpoint import check_checkpoint_classes, check_checkpoint_fits
+from mnx_det.deploy import is_model_file
+from mnx_det.deploy.cli import add_runtime_args, session_options
 from mnx_det.errors import UserError, user_message
 
 
@@ -26,7 +32,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Test a detector')
     parser.add_argument('config', help='test config file path')
     parser.add_argument(
-        'checkpoint', help='checkpoint file, or an exported .onnx file')
+        'checkpoint',
+        help='checkpoint file, or an exported .onnx, .xml or .pte file')
     parser.add_argument('--work-dir', help='the dir to save the metrics')
     parser.add_argument(
         '--out', type=str, help='dump predictions to a pickle file')
@@ -41,39 +48,42 @@ def parse_args():
         action=DictAction,
         help='override config settings, key=value')
     add_partial_load_arg(parser)
+    add_runtime_args(parser)
     add_launcher_args(parser)
     return parse_launcher_args(parser)
 
 
-def use_onnx_model(cfg, onnx_file):
+def use_exported_model(cfg, args):
     """Test the exported model instead of the config's network (which
     it must have been exported from: same classes and normalisation)."""
     preprocessor = cfg.model.get('data_preprocessor', {})
     cfg.model = dict(
-        type='ORTDetector',
-        onnx_file=onnx_file,
+        type='DeployedDetector',
+        model_file=args.checkpoint,
+        backend=args.backend,
         bgr_to_rgb=preprocessor.get('bgr_to_rgb', False),
         classes=dataset_classes(cfg),
         mean=preprocessor.get('mean'),
-        std=preprocessor.get('std'))
+        std=preprocessor.get('std'),
+        **session_options(args))
     cfg.load_from = None
 
 
 def test(cfg, args):
     check_datasets(cfg, ('test', ))
-    onnx = args.checkpoint.endswith('.onnx')
-    if onnx:
-        use_onnx_model(cfg, args.checkpoint)
+    exported = bool(args.backend) or is_model_file(args.checkpoint)
+    if exported:
+        use_exported_model(cfg, args)
     else:
         # Testing loads the whole detector; no ImageNet weights are needed.
         cfg.model = without_pretrained(cfg.model)
     if args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     runner = Runner.from_cfg(cfg)
-    if not onnx:
+    if not exported:
         # another class order fits every shape: never bypassed
         check_checkpoint_classes(args.checkpoint, dataset_classes(cfg))
-    if not (onnx or args.allow_partial_load):
+    if not (exported or args.allow_partial_load):
         check_checkpoint_fits(runner.model, args.checkpoint)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):

@@ -35,6 +35,8 @@ def export_contract(module, classes):
         score_thr=module.score_thr,
         iou_threshold=module.iou_thr,
         max_per_img=module.max_per_img,
+        class_scores=module.class_scores,
+        bbox_coder=module.bbox_coder,
         postprocess=module.postprocess,
         version=__version__)
     return {

@@ -96,6 +96,13 @@ class ExportableSSD(nn.Module):
         self.score_thr = float(test_cfg['score_thr'])
         self.iou_thr = float(test_cfg['nms']['iou_threshold'])
         self.max_per_img = int(test_cfg['max_per_img'])
+        self.class_scores = head.class_score_function
+        coder = head.bbox_coder
+        self.bbox_coder = dict(
+            type=type(coder).__name__,
+            target_means=list(coder.means),
+            target_stds=list(coder.stds),
+            clip_border=coder.clip_border)
 
     def forward(self, images):
         head = self.detector.bbox_head

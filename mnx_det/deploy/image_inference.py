@@ -1,4 +1,4 @@
-"""A detector (a checkpoint or an exported ONNX file) over a folder of
+"""A detector (a checkpoint or an exported file) over a folder of
 images: boxes drawn, one JSON of detections each, and every image that
 cannot be read named without stopping the others (``tools/infer.py``)."""
 import glob
@@ -14,7 +14,6 @@ from mmdet.structures import DetDataSample
 from mmengine.utils import ProgressBar
 
 from ..errors import ImageLoadError, UserError
-from .ort_detector import ORTSession
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
@@ -50,18 +49,19 @@ def read_image(path):
     return image
 
 
-class ONNXImageDetector:
+class ExportedImageDetector:
     """An exported file run on one BGR image at a time (resized to the
     model's input, ignoring aspect, as the test pipeline does).
 
     Args:
-        onnx_file (str): The exported file.
+        session (DeploySession): The file in its runtime
+            (:func:`.runtimes.open_session`).
         bgr_to_rgb (bool): As the config's data preprocessor says.
         score_thr (float): Detections below are left out.
     """
 
-    def __init__(self, onnx_file, bgr_to_rgb, score_thr):
-        self.session = ORTSession(onnx_file)
+    def __init__(self, session, bgr_to_rgb, score_thr):
+        self.session = session
         self.bgr_to_rgb = bgr_to_rgb
         self.score_thr = score_thr
 

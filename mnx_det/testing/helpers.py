@@ -144,3 +144,39 @@ def loss_test_batch(labels):
             bboxes=torch.tensor(b),
             labels=torch.tensor([next(labels) for _ in b])) for b in boxes
     ]
+
+
+def toy_images(data_root, count):
+    """The first ``count`` BGR test images of the toy set."""
+    import cv2
+    return [
+        cv2.imread(f'{data_root}VOC2007/JPEGImages/{i:06d}.jpg')
+        for i in range(161, 161 + count)
+    ]
+
+
+def rgb_batch(images):
+    """BGR (H, W, 3) images -> the float32 RGB (N, 3, H, W) batch an
+    exported model takes."""
+    import numpy as np
+    return np.stack([i[..., ::-1].transpose(2, 0, 1)
+                     for i in images]).astype('float32')
+
+
+def assert_same_detections(expected, actual, box_tol=1e-3, score_tol=1e-4):
+    """Each detection of ``expected`` has its own twin in ``actual`` (both
+    (boxes, scores, labels), padding removed): same label, box within
+    ``box_tol`` px, score within ``score_tol``. Detections whose scores tie
+    to float precision may come in either order."""
+    import numpy as np
+    boxes, scores, labels = (np.asarray(a) for a in actual)
+    assert len(labels) == len(expected[2])
+    unmatched = list(range(len(labels)))
+    for box, score, label in zip(*(np.asarray(a) for a in expected)):
+        twins = [
+            j for j in unmatched
+            if labels[j] == label and abs(scores[j] - score) <= score_tol
+            and np.abs(boxes[j] - box).max() <= box_tol
+        ]
+        assert twins, f'no twin of {label}, {score}, {box}'
+        unmatched.remove(twins[0])

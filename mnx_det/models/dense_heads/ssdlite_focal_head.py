@@ -37,6 +37,8 @@ class SSDLiteFocalHead(SSDLiteHead):
             not apply.
     """
 
+    class_score_function = 'sigmoid'
+
     def __init__(self,
                  loss_cls=dict(
                      type='FocalCustomLoss',

@@ -61,6 +61,10 @@ class SSDLiteHead(SSDHead):
             (``stacked_convs`` and ``use_depthwise`` do not apply).
     """
 
+    # how :meth:`class_scores` turns logits into scores, by name, for
+    # exported files that decode outside the graph (mnx_det.deploy)
+    class_score_function = 'softmax'
+
     def __init__(self,
                  norm_cfg=dict(type='BN'),
                  act_cfg=dict(type='ReLU6'),

@@ -1,0 +1,36 @@
+"""Command-line arguments of the tools that run exported files
+(``tools/test.py``, ``tools/infer.py``)."""
+from .runtimes import SESSIONS
+from .runtimes.openvino_session import HINTS, PRECISIONS
+
+
+def add_runtime_args(parser):
+    """``--backend``, ``--threads`` and OpenVINO's ``--precision`` and
+    ``--performance-hint``."""
+    group = parser.add_argument_group('exported models (.onnx, .xml, .pte)')
+    group.add_argument(
+        '--backend',
+        choices=list(SESSIONS),
+        help='runtime of the exported file (default: ONNX Runtime for '
+        '.onnx, OpenVINO for .xml, ExecuTorch for .pte)')
+    group.add_argument(
+        '--threads', type=int, help="the runtime's threads (default: its own)")
+    group.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        help="OpenVINO's float precision (default: OpenVINO's choice for "
+        'the CPU, bf16 where the CPU has it)')
+    group.add_argument(
+        '--performance-hint',
+        choices=HINTS,
+        help="OpenVINO's PERFORMANCE_HINT (default: LATENCY)")
+
+
+def session_options(args):
+    """The runtime settings given on the command line, as keyword
+    arguments of :func:`.runtimes.open_session`."""
+    options = dict(
+        num_threads=args.threads,
+        precision=args.precision,
+        performance_hint=args.performance_hint)
+    return {key: value for key, value in options.items() if value is not None}

@@ -1,0 +1,112 @@
+"""An exported detector in OpenVINO (CPU): the ONNX file itself, its INT8
+(QDQ) version, or OpenVINO's IR (``.xml`` + ``.bin``) of either.
+
+OpenVINO reads ONNX directly; the IR (:func:`..openvino_ir.convert_to_ir`)
+only saves the conversion at load time. A QDQ INT8 file
+(``tools/deployment/quantize.py``) runs as INT8: OpenVINO turns each
+Quantize/Dequantize pair into a FakeQuantize and runs the convs between
+them in integers.
+"""
+import onnx
+
+from ..contract import read_contract
+from .base import DeployModelError, DeploySession
+
+# rt_info section of an IR that holds the export contract
+RT_INFO_SECTION = 'mnx_det'
+PRECISIONS = ('f32', 'bf16')
+HINTS = ('LATENCY', 'THROUGHPUT')
+
+
+def ir_contract(model):
+    """The contract kept in an IR's ``rt_info`` (``{}`` if none)."""
+    if not model.has_rt_info([RT_INFO_SECTION]):
+        return {}
+    section = model.get_rt_info()[RT_INFO_SECTION]
+    return read_contract({
+        f'mnx_det.{key}': value.astype(str)
+        for key, value in section.items()
+    })
+
+
+class OpenVINOSession(DeploySession):
+    """An exported detector in OpenVINO's CPU plugin.
+
+    Args:
+        path (str): An ``.onnx`` export (fp32 or QDQ INT8) or its ``.xml``
+            IR.
+        num_threads (int, optional): ``INFERENCE_NUM_THREADS``; default
+            OpenVINO's (every core).
+        precision (str, optional): Precision of the float operations:
+            ``'f32'`` or ``'bf16'`` (CPUs with BF16 only). Default:
+            OpenVINO's choice for the CPU, bf16 where it has it. The one
+            that ran is ``self.precision``.
+        performance_hint (str, optional): ``'LATENCY'`` (one request at a
+            time, all threads on it) or ``'THROUGHPUT'``. Default:
+            ``'LATENCY'``, what one synchronous call per batch wants.
+    """
+    runtime = 'OpenVINO'
+    suffixes = ('.onnx', '.xml')
+
+    def _load(self,
+              path,
+              num_threads,
+              precision=None,
+              performance_hint='LATENCY'):
+        import openvino as ov
+        core = ov.Core()
+        config = {'PERFORMANCE_HINT': self._choice(performance_hint, HINTS)}
+        if num_threads:
+            config['INFERENCE_NUM_THREADS'] = int(num_threads)
+        if precision is not None:
+            config['INFERENCE_PRECISION_HINT'] = self._precision(precision)
+        try:
+            model = core.read_model(path)
+            self.compiled = core.compile_model(model, 'CPU', config)
+        except Exception as exc:  # OpenVINO raises untyped RuntimeErrors
+            raise DeployModelError(
+                f'{path} is not a model OpenVINO can read: {exc}') from exc
+        self.precision = self.compiled.get_property(
+            'INFERENCE_PRECISION_HINT').to_string()
+        inputs = [i.get_any_name() for i in model.inputs]
+        if inputs != ['images']:
+            raise DeployModelError(
+                f'{path} is not an mnx_det detector export: it takes '
+                f"{inputs}, not ['images']")
+        shape = model.inputs[0].get_partial_shape()
+        self.batch_size = (
+            shape[0].get_length() if shape[0].is_static else None)
+        self.input_size = shape[2].get_length()
+        self.contract = (
+            ir_contract(model)
+            if path.lower().endswith('.xml') else read_contract(
+                {p.key: p.value
+                 for p in onnx.load(path).metadata_props}))
+        self.output_names = [o.get_any_name() for o in model.outputs]
+        return self.output_names
+
+    def _choice(self, value, choices):
+        if value not in choices:
+            raise DeployModelError(
+                f'{self.runtime} setting {value!r} is none of {choices}')
+        return value
+
+    @staticmethod
+    def capabilities():
+        """What OpenVINO's CPU plugin can run here (``'BF16'``,
+        ``'INT8'``, ...)."""
+        import openvino as ov
+        return ov.Core().get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
+
+    def _precision(self, precision):
+        self._choice(precision, PRECISIONS)
+        capabilities = self.capabilities()
+        if precision == 'bf16' and 'BF16' not in capabilities:
+            raise DeployModelError(
+                f'this CPU cannot run {precision} in OpenVINO (it offers '
+                f'{", ".join(capabilities)})')
+        return precision
+
+    def _run(self, batch):
+        outputs = self.compiled({'images': batch})
+        return [outputs[name] for name in self.output_names]

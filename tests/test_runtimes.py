@@ -1,0 +1,183 @@
+"""OpenVINO and ExecuTorch: the trained toy detector's exports give ONNX
+Runtime's (OpenVINO) and PyTorch eager's (ExecuTorch) outputs and mAP,
+through the tools, and a file of the wrong kind is refused by name."""
+import json
+import re
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.runner import Runner
+
+from mnx_det.apis import toy_run_config
+from mnx_det.deploy import (DeployModelError, ExportableSSD, OpenVINOSession,
+                            ORTSession, open_session)
+from mnx_det.deploy.executorch_export import export_executorch
+from mnx_det.deploy.openvino_ir import convert_to_ir
+from mnx_det.deploy.quantize import quantize_detector
+from mnx_det.testing.helpers import (ROOT, assert_same_detections, rgb_batch,
+                                     run_script, run_tool, toy_images)
+
+TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
+
+
+@pytest.fixture(scope='module')
+def openvino_ir(exported, tmp_path_factory):
+    _, onnx_file, _ = exported
+    return convert_to_ir(onnx_file,
+                         str(tmp_path_factory.mktemp('ir') / 'toy.xml'))
+
+
+@pytest.fixture(scope='module')
+def program(exported, tmp_path_factory):
+    """The toy detector as an ExecuTorch program, batch 2 (the tools' last
+    batch is padded)."""
+    _, _, detector = exported
+    return export_executorch(
+        detector,
+        str(tmp_path_factory.mktemp('pte') / 'toy.pte'),
+        160,
+        batch_size=2)
+
+
+def exported_map(model_file, data_root, work_dir, **model):
+    cfg = toy_run_config(ROOT / TOY, data_root, work_dir)
+    cfg.model = dict(type='DeployedDetector', model_file=model_file, **model)
+    return Runner.from_cfg(cfg).test()['pascal_voc/mAP']
+
+
+def tool_map(model_file, data_root, *args):
+    result = run_tool([
+        'tools/test.py', TOY, model_file, *args, '--cfg-options',
+        f'test_dataloader.dataset.data_root={data_root}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ])
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = result.stdout + result.stderr
+    return float(re.findall(r'pascal_voc/mAP: ([0-9.]+)', log)[-1]), log
+
+
+def test_openvino_detections_equal_onnx_runtimes(exported, openvino_ir,
+                                                 toy_voc):
+    _, onnx_file, _ = exported
+    images = rgb_batch(toy_images(toy_voc, 4))
+    expected = ORTSession(onnx_file)(images)
+    for session in (OpenVINOSession(onnx_file, precision='f32'),
+                    open_session(openvino_ir, precision='f32')):
+        assert session.precision == 'f32'
+        assert session.contract == ORTSession(onnx_file).contract
+        actual = session(images)
+        for i in range(len(images)):
+            count = int((expected[1][i] > 0).sum())
+            assert count == int((actual[1][i] > 0).sum()) > 0
+            assert_same_detections([a[i, :count] for a in expected],
+                                   [a[i, :count] for a in actual],
+                                   box_tol=1e-2)
+
+
+def test_test_tool_scores_openvino_like_the_checkpoint(openvino_ir,
+                                                       trained_toy_detector,
+                                                       toy_voc):
+    _, metrics = trained_toy_detector
+    fp32_map = metrics['pascal_voc/mAP']
+    ir_map, log = tool_map(openvino_ir, toy_voc, '--precision', 'f32')
+    assert 'OpenVINO runs' in log and ' in f32' in log
+    assert ir_map == pytest.approx(fp32_map, abs=0.002)
+
+
+def test_openvino_bf16_and_int8_keep_the_toy_map(exported,
+                                                 trained_toy_detector, toy_voc,
+                                                 tmp_path):
+    _, onnx_file, _ = exported
+    _, metrics = trained_toy_detector
+    fp32_map = metrics['pascal_voc/mAP']
+    if 'BF16' in OpenVINOSession.capabilities():
+        bf16_map = exported_map(
+            onnx_file,
+            toy_voc,
+            tmp_path / 'bf16',
+            backend='openvino',
+            precision='bf16')
+        print(f'toy mAP, fp32 {fp32_map:.4f}, OpenVINO bf16 {bf16_map:.4f}')
+        assert bf16_map == pytest.approx(fp32_map, abs=0.005)
+    int8_file = str(tmp_path / 'toy_int8.onnx')
+    quantize_detector(
+        onnx_file,
+        int8_file,
+        toy_run_config(ROOT / TOY, toy_voc, tmp_path),
+        num_images=16)
+    int8_map = exported_map(
+        int8_file,
+        toy_voc,
+        tmp_path / 'int8',
+        backend='openvino',
+        precision='f32')
+    print(f'toy mAP, fp32 {fp32_map:.4f}, OpenVINO INT8 {int8_map:.4f}')
+    assert int8_map == pytest.approx(fp32_map, abs=0.02)
+
+
+def test_executorch_program_equals_eager(exported, program, toy_voc):
+    _, _, detector = exported
+    session = open_session(program)
+    assert session.raw and session.batch_size == 2
+    assert session.contract['classes'] == list(
+        detector.dataset_meta['classes'])
+    images = rgb_batch(toy_images(toy_voc, 2))
+    eager = ExportableSSD(detector, 160, postprocess=False)
+    with torch.no_grad():
+        expected = [t.numpy() for t in eager(torch.from_numpy(images))]
+    for name, ours, theirs in zip(('logits', 'deltas', 'priors'),
+                                  session._run(images), expected):
+        assert ours.shape == theirs.shape, name
+        assert np.abs(ours - theirs).max() <= 1e-4, name
+
+
+def test_test_tool_scores_the_program_like_the_checkpoint(
+        program, trained_toy_detector, toy_voc):
+    _, metrics = trained_toy_detector
+    pte_map, _ = tool_map(program, toy_voc)
+    assert pte_map == pytest.approx(metrics['pascal_voc/mAP'], abs=1e-4)
+
+
+@pytest.mark.parametrize('kind', ['xml', 'pte'])
+def test_infer_tool_runs_each_runtime(kind, openvino_ir, program, toy_voc,
+                                      tmp_path, monkeypatch):
+    model_file = dict(xml=openvino_ir, pte=program)[kind]
+    image = tmp_path / 'photo.jpg'
+    cv2.imwrite(str(image), cv2.resize(toy_images(toy_voc, 1)[0], (240, 200)))
+    assert run_script([
+        'tools/infer.py', image, TOY, model_file, '--out-dir',
+        tmp_path / 'out', '--score-thr', '0.2'
+    ], monkeypatch) == 0
+    pred = json.loads((tmp_path / 'out/preds/photo.jpg.json').read_text())
+    assert len(pred['bboxes']) == len(pred['scores']) > 0
+    assert min(pred['scores']) >= 0.2
+
+
+def test_a_file_of_the_wrong_kind_is_refused_by_name(exported, program,
+                                                     tmp_path, toy_voc,
+                                                     monkeypatch, capsys):
+    _, onnx_file, _ = exported
+    with pytest.raises(
+            DeployModelError,
+            match=r'OpenVINO reads \.onnx/\.xml files, not .*'
+            r'toy\.pte'):
+        open_session(program, 'openvino')
+    with pytest.raises(DeployModelError, match='model.txt is no exported'):
+        open_session(str(tmp_path / 'model.txt'))
+    with pytest.raises(
+            DeployModelError, match='ONNX Runtime has no setting precision'):
+        open_session(onnx_file, precision='f32')
+    for name, message in (('broken.pte', 'is not an ExecuTorch program'),
+                          ('broken.xml', 'is not a model OpenVINO can read')):
+        (tmp_path / name).write_text('<net>this is not a model')
+        with pytest.raises(DeployModelError, match=f'{name} {message}'):
+            open_session(str(tmp_path / name))
+    # the tool says it in one line
+    assert run_script([
+        'tools/test.py', TOY, tmp_path / 'broken.pte', '--cfg-options',
+        f'test_dataloader.dataset.data_root={toy_voc}'
+    ], monkeypatch) == 1
+    assert 'broken.pte is not an ExecuTorch program' in capsys.readouterr().err

@@ -1,0 +1,52 @@
+"""Export an SSDLite checkpoint to an ExecuTorch program for phones (see
+mnx_det.deploy.executorch_export).
+
+    python tools/deployment/pytorch2executorch.py CONFIG CHECKPOINT \
+        --out model.pte [--input-size 320] [--batch 1]
+
+The program, lowered to XNNPACK, takes float32 RGB images (B, 3, S, S),
+0..255, resized to S ignoring aspect, B fixed, and returns raw class
+logits, box deltas and priors; tools/test.py and tools/infer.py select the
+detections (mnx_det.deploy.postprocess), as an app would.
+"""
+import argparse
+import os.path as osp
+import sys
+
+from mmdet.utils import register_all_modules
+from mmengine.config import Config
+
+from mnx_det.apis import build_detector
+from mnx_det.deploy.executorch_export import export_executorch
+from mnx_det.errors import UserError
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out', required=True, help='the .pte file')
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        help="side of the square input (default: the config's input_size)")
+    parser.add_argument(
+        '--batch', type=int, default=1, help='fixed batch size (default 1)')
+    args = parser.parse_args()
+    if not args.out.endswith('.pte'):
+        sys.exit(f'error: --out must be a .pte file, got {args.out}')
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    size = args.input_size or cfg.get('input_size', 320)
+    try:
+        detector = build_detector(cfg, args.checkpoint)
+        export_executorch(detector, args.out, size, batch_size=args.batch)
+    except UserError as exc:
+        sys.exit(f'error: {exc}')
+    mib = osp.getsize(args.out) / 2**20
+    print(f'wrote {args.out} ({mib:.1f} MiB, input {size}x{size}, '
+          f'batch {args.batch})')
+
+
+if __name__ == '__main__':
+    main()
