@@ -32,7 +32,9 @@ def select_detections(logits, deltas, priors, contract):
         torch.from_numpy(np.asarray(a, np.float32))
         for a in (logits, deltas, priors))
     coder = TASK_UTILS.build(contract['bbox_coder'])
-    boxes = coder.decode(priors.expand(len(deltas), -1, -1), deltas)
+    # decoded as one (N * A, 4) set: mmdet's batched decode is deprecated
+    boxes = coder.decode(priors.repeat(len(deltas), 1),
+                         deltas.reshape(-1, 4)).view(len(deltas), -1, 4)
     scores = CLASS_SCORES[contract['class_scores']](logits)
     k = contract['max_per_img']
     out_boxes = np.zeros((len(boxes), k, 4), np.float32)

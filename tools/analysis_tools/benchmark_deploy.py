@@ -1,5 +1,6 @@
-"""Deployment speed, size and accuracy: PyTorch eager vs ONNX Runtime fp32 vs
-ONNX Runtime INT8, SSDLite-MobileNeXt and SSDLite-MobileNetV2.
+"""Deployment speed, size and accuracy in every runtime (PyTorch eager, ONNX
+Runtime fp32/INT8, OpenVINO f32/bf16/INT8, ExecuTorch fp32),
+SSDLite-MobileNeXt and SSDLite-MobileNetV2.
 
     python tools/analysis_tools/benchmark_deploy.py [--repeats 20]
         [--checkpoints MNX.pth MV2.pth] [--out-dir benchmarks]

@@ -1,19 +1,23 @@
-"""Deployment speed, size and accuracy: PyTorch eager vs ONNX Runtime fp32
-vs ONNX Runtime INT8, SSDLite-MobileNeXt and SSDLite-MobileNetV2, the
-table of ``benchmarks/deploy_cpu.md``.
+"""Deployment speed, size and accuracy in every runtime: PyTorch eager,
+ONNX Runtime fp32 and INT8, OpenVINO f32, bf16 and INT8, ExecuTorch
+(XNNPACK) fp32; SSDLite-MobileNeXt and SSDLite-MobileNetV2, the table of
+``benchmarks/deploy_cpu.md``.
 
 Speed: trained toy detectors at 320x320 (toy test images resized),
-post-processing included, batch 1 and 8, every case timed in the same
-interleaved rounds, with a short pause before each timed call
-(:data:`SETTLE_MS`). Accuracy: toy VOC07 mAP at the toy input size in each
-runtime. With ONNX Runtime's per-operator profile of the fp32 and INT8
-MobileNeXt models at batch 1.
+post-processing included (in the graph for ONNX Runtime and OpenVINO, in
+Python for ExecuTorch, whose program returns raw outputs), batch 1 and 8,
+every case timed in the same interleaved rounds, with a short pause before
+each timed call (:data:`SETTLE_MS`). Accuracy: toy VOC07 mAP at the toy
+input size in each runtime, and each INT8 path's drop from fp32. With ONNX
+Runtime's per-operator profile of the fp32 and INT8 MobileNeXt models at
+batch 1.
 """
 import collections
 import copy
 import json
 import os
 import os.path as osp
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -24,12 +28,34 @@ from mmengine.runner import Runner
 
 from ...apis import build_detector, toy_run_config
 from ...datasets import make_toy_voc
-from ...deploy import ORTSession, export_onnx
+from ...deploy import OpenVINOSession, export_onnx, open_session
+from ...deploy.executorch_export import export_executorch
 from ...deploy.quantize import quantize_detector
 from ..report import FAMILIES, cpu_description
 from ..timing import measure_spread
 
-RUNTIMES = ('PyTorch eager', 'ORT fp32', 'ORT INT8')
+
+class Runtime(NamedTuple):
+    """One row of the table: which exported file (``fp32``, ``int8``:
+    ONNX, ``pte``: ExecuTorch) runs in which backend with what settings;
+    ``None`` for PyTorch eager."""
+    file: str
+    backend: str
+    options: dict
+    int8_of: str = None  # the fp32 row an INT8 row is compared with
+
+
+RUNTIMES = {
+    'PyTorch eager': None,
+    'ORT fp32': Runtime('fp32', 'onnxruntime', {}),
+    'ORT INT8': Runtime('int8', 'onnxruntime', {}, int8_of='ORT fp32'),
+    'OpenVINO f32': Runtime('fp32', 'openvino', dict(precision='f32')),
+    'OpenVINO bf16': Runtime('fp32', 'openvino', dict(precision='bf16')),
+    # the float ops of the INT8 file in OpenVINO's default precision
+    'OpenVINO INT8': Runtime(
+        'int8', 'openvino', {}, int8_of='OpenVINO f32'),
+    'ExecuTorch fp32': Runtime('pte', 'executorch', {}),
+}
 BATCHES = (1, 8)
 SIZE = 320
 # PyTorch's OpenMP workers spin after each call and would slow whichever
@@ -52,13 +78,51 @@ def test_map(cfg, model=None, checkpoint=None):
     return Runner.from_cfg(cfg).test()['pascal_voc/mAP']
 
 
+def available_runtimes():
+    """The rows this machine can run (bf16 needs a CPU that has it)."""
+    bf16 = 'BF16' in OpenVINOSession.capabilities()
+    return {
+        name: runtime
+        for name, runtime in RUNTIMES.items()
+        if bf16 or name != 'OpenVINO bf16'
+    }
+
+
 def exports(detector, cfg, prefix, size, batch):
-    """(fp32 file, INT8 file) of one input size and batch."""
-    fp32 = export_onnx(
-        detector, f'{prefix}_{size}_b{batch}.onnx', size, batch_size=batch)
-    int8 = quantize_detector(
-        fp32, f'{prefix}_{size}_b{batch}_int8.onnx', cfg, num_images=64)
-    return fp32, int8
+    """{'fp32', 'int8', 'pte'} -> the exported files of one input size and
+    batch."""
+    stem = f'{prefix}_{size}_b{batch}'
+    fp32 = export_onnx(detector, f'{stem}.onnx', size, batch_size=batch)
+    return dict(
+        fp32=fp32,
+        int8=quantize_detector(
+            fp32, f'{stem}_int8.onnx', cfg, num_images=64),
+        pte=export_executorch(
+            detector, f'{stem}.pte', size, batch_size=batch))
+
+
+def open_runtime(runtime, files, threads):
+    options = dict(runtime.options)
+    if runtime.backend != 'executorch':  # its thread pool is fixed
+        options['num_threads'] = threads
+    return open_session(files[runtime.file], runtime.backend, **options)
+
+
+def runtime_maps(cfg, checkpoint, files, runtimes):
+    """Toy mAP of each runtime."""
+    maps = {}
+    for name, runtime in runtimes.items():
+        if runtime is None:
+            maps[name] = test_map(cfg, checkpoint=checkpoint)
+        else:
+            maps[name] = test_map(
+                cfg,
+                dict(
+                    type='DeployedDetector',
+                    model_file=files[runtime.file],
+                    backend=runtime.backend,
+                    **runtime.options))
+    return maps
 
 
 def eager_case(detector, images):
@@ -79,10 +143,10 @@ def eager_case(detector, images):
     return run
 
 
-def ort_case(ort_session, images):
+def session_case(session, images):
     batch = np.stack([i[..., ::-1].transpose(2, 0, 1)
                       for i in images]).astype(np.float32)
-    return lambda: ort_session(batch)
+    return lambda: session(batch)
 
 
 def profile(path, images, threads, runs=20):
@@ -116,7 +180,8 @@ def run(configs, tmp, repeats, threads, kept, checkpoints=None):
         configs (dict): Family -> its toy config file.
         tmp (str): A scratch folder.
         repeats (int): Interleaved rounds.
-        threads (int): Threads of every runtime.
+        threads (int): Threads of every runtime but ExecuTorch (one per
+            core, fixed).
         kept (bool): Freed memory is kept in the process (said in the
             header).
         checkpoints (list[str], optional): Trained checkpoints, in the order
@@ -128,7 +193,8 @@ def run(configs, tmp, repeats, threads, kept, checkpoints=None):
             cv2.imread(f'{data_root}VOC2007/JPEGImages/{i:06d}.jpg'),
             (SIZE, SIZE)) for i in range(161, 169)
     ]
-    cases, sizes, maps = {}, {}, {}
+    runtimes = available_runtimes()
+    cases, sizes, maps, precisions = {}, {}, {}, {}
     for (family, config), given in zip(configs.items(), checkpoints
                                        or (None, None)):
         work_dir = osp.join(tmp, family)
@@ -137,74 +203,114 @@ def run(configs, tmp, repeats, threads, kept, checkpoints=None):
         detector = build_detector(cfg, checkpoint)
         prefix = osp.join(tmp, family)
         # accuracy at the toy input size
-        toy_size = cfg.get('input_size', SIZE)
-        fp32, int8 = exports(detector, cfg, prefix, toy_size, 8)
-        maps[family] = dict(
-            zip(RUNTIMES,
-                (test_map(cfg, checkpoint=checkpoint),
-                 test_map(cfg, dict(type='ORTDetector', onnx_file=fp32)),
-                 test_map(cfg, dict(type='ORTDetector', onnx_file=int8)))))
+        files = exports(detector, cfg, prefix, cfg.get('input_size', SIZE), 8)
+        maps[family] = runtime_maps(cfg, checkpoint, files, runtimes)
         # speed at 320
         for batch in BATCHES:
-            fp32, int8 = exports(detector, cfg, prefix, SIZE, batch)
+            files = exports(detector, cfg, prefix, SIZE, batch)
             images = test_images[:batch]
-            cases[(family, 'PyTorch eager',
-                   batch)] = eager_case(detector, images)
-            cases[(family, 'ORT fp32',
-                   batch)] = ort_case(ORTSession(fp32, threads), images)
-            cases[(family, 'ORT INT8',
-                   batch)] = ort_case(ORTSession(int8, threads), images)
+            for name, runtime in runtimes.items():
+                if runtime is None:
+                    case = eager_case(detector, images)
+                else:
+                    session = open_runtime(runtime, files, threads)
+                    precisions[name] = getattr(session, 'precision', None)
+                    case = session_case(session, images)
+                cases[(family, name, batch)] = case
             if batch == 1:
-                sizes[family] = (os.path.getsize(fp32), os.path.getsize(int8))
+                sizes[family] = {k: os.path.getsize(f) for k, f in files.items()}
                 if family == 'MobileNeXt':
-                    ops_fp32 = profile(fp32, images, threads)
-                    ops_int8 = profile(int8, images, threads)
+                    ops = [
+                        profile(files[k], images, threads)
+                        for k in ('fp32', 'int8')
+                    ]
     timings = measure_spread(cases, repeats, settle_ms=SETTLE_MS)
-    return report(timings, sizes, maps, (ops_fp32, ops_int8),
-                  (repeats, threads, kept))
+    return report(timings, sizes, maps, ops, (repeats, threads, kept),
+                  (runtimes, precisions))
 
 
-def report(timings, sizes, maps, profiles, setting):
+def versions():
+    import openvino
+    from executorch import version as executorch
+    return (f'PyTorch {torch.__version__}, ONNX Runtime {ort.__version__}, '
+            f'OpenVINO {openvino.__version__.split("-")[0]}, ExecuTorch '
+            f'{executorch.__version__}')
+
+
+def report(timings, sizes, maps, profiles, setting, rows):
     """The markdown lines of the deploy table; ``setting``: (repeats,
-    threads, whether freed memory was kept)."""
-    ops_fp32, ops_int8 = profiles
+    threads, whether freed memory was kept); ``rows``: (the runtimes run,
+    the float precision OpenVINO ran each in)."""
     repeats, threads, kept = setting
+    runtimes, precisions = rows
     lines = [
-        '# Deployment on CPU: PyTorch eager vs ONNX Runtime fp32 vs INT8', '',
-        f'CPU: {cpu_description()}.', '',
+        '# Deployment on CPU: PyTorch eager, ONNX Runtime, OpenVINO, '
+        'ExecuTorch', '', f'CPU: {cpu_description()}.', '',
         f'Toy-trained SSDLite detectors (3 classes) at {SIZE}x{SIZE}, '
         'post-processing included (score threshold, class-wise NMS, top '
-        f'100), {threads} threads, ms per batch: median (min-max) of '
-        f'{repeats} interleaved rounds, {SETTLE_MS} ms idle before '
-        'each timed call' +
+        '100: in the graph for ONNX Runtime and OpenVINO, in Python for '
+        'ExecuTorch, whose program returns raw outputs), '
+        f'{threads} threads (ExecuTorch: its XNNPACK pool, one per core), '
+        f'ms per batch: median (min-max) of {repeats} interleaved rounds, '
+        f'{SETTLE_MS} ms idle before each timed call' +
         (', freed memory kept in the process (glibc '
          'mallopt, as in benchmark_cpu.md)' if kept else '') +
-        f'. PyTorch {torch.__version__}, '
-        f'ONNX Runtime {ort.__version__}.', '',
+        f'. {versions()}. OpenVINO INT8 runs the ONNX Runtime QDQ file, its '
+        'float operations in '
+        f'{precisions.get("OpenVINO INT8")} (OpenVINO\'s default here).', '',
         '| batch | runtime | MobileNeXt | MobileNetV2 | MobileNeXt / '
-        'MobileNetV2 | MobileNeXt speed-up vs eager |',
-        '|---|---|---|---|---|---|'
+        'MobileNetV2 | MobileNeXt speed-up vs eager | vs ORT fp32 |',
+        '|---|---|---|---|---|---|---|'
     ]
     for batch in BATCHES:
         eager = timings[('MobileNeXt', 'PyTorch eager', batch)].median
-        for runtime in RUNTIMES:
+        ort_fp32 = timings[('MobileNeXt', 'ORT fp32', batch)].median
+        for runtime in runtimes:
             mnx = timings[('MobileNeXt', runtime, batch)]
             mv2 = timings[('MobileNetV2', runtime, batch)]
             lines.append(f'| {batch} | {runtime} | {mnx} | {mv2} | '
                          f'{mnx.median / mv2.median:.2f} | '
-                         f'{eager / mnx.median:.2f}x |')
-    lines += ['', '| | MobileNeXt | MobileNetV2 |', '|---|---|---|']
-    for i, name in enumerate(('fp32 file (MiB)', 'INT8 file (MiB)')):
-        lines.append(f'| {name} | {sizes["MobileNeXt"][i] / 2**20:.2f} | '
-                     f'{sizes["MobileNetV2"][i] / 2**20:.2f} |')
-    lines.append('| INT8 / fp32 size | ' +
-                 ' | '.join(f'{sizes[f][1] / sizes[f][0]:.0%}'
-                            for f in FAMILIES) + ' |')
-    for runtime in RUNTIMES:
-        lines.append(f'| toy VOC07 mAP, {runtime} | ' +
+                         f'{eager / mnx.median:.2f}x | '
+                         f'{ort_fp32 / mnx.median:.2f}x |')
+    lines += size_lines(sizes) + accuracy_lines(maps, runtimes)
+    return lines + profile_lines(*profiles)
+
+
+def size_lines(sizes):
+    lines = ['', '| file (MiB) | MobileNeXt | MobileNetV2 |', '|---|---|---|']
+    for key, name in (('fp32', 'ONNX fp32 (OpenVINO reads it too)'),
+                      ('int8', 'ONNX INT8 (QDQ)'),
+                      ('pte', 'ExecuTorch .pte (XNNPACK fp32)')):
+        lines.append(f'| {name} | ' + ' | '.join(
+            f'{sizes[f][key] / 2**20:.2f}' for f in FAMILIES) + ' |')
+    lines.append('| INT8 / fp32 | ' + ' | '.join(
+        f'{sizes[f]["int8"] / sizes[f]["fp32"]:.0%}' for f in FAMILIES) +
+                 ' |')
+    return lines
+
+
+def accuracy_lines(maps, runtimes):
+    """Toy mAP per runtime, then each INT8 path's drop (the paper: under
+    8-bit post-training quantization MobileNeXt keeps its accuracy better
+    than MobileNetV2)."""
+    lines = [
+        '', '| toy VOC07 mAP | MobileNeXt | MobileNetV2 |', '|---|---|---|'
+    ]
+    for runtime in runtimes:
+        lines.append(f'| {runtime} | ' +
                      ' | '.join(f'{maps[f][runtime]:.3f}'
                                 for f in FAMILIES) + ' |')
-    lines += [
+    for runtime, spec in runtimes.items():
+        if spec is not None and spec.int8_of:
+            lines.append(
+                f'| mAP lost to INT8: {spec.int8_of} - {runtime} | ' + ' | '.join(
+                    f'{maps[f][spec.int8_of] - maps[f][runtime]:+.3f}'
+                    for f in FAMILIES) + ' |')
+    return lines
+
+
+def profile_lines(ops_fp32, ops_int8):
+    lines = [
         '', 'ONNX Runtime profile, MobileNeXt at batch 1 (ms per run, by '
         'operator type, top 10):', '', '| operator | fp32 | | operator | '
         'INT8 |', '|---|---|---|---|---|'
