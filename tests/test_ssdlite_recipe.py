@@ -95,11 +95,20 @@ def test_post_processing_equals_the_official_procedure():
 
 def test_training_pipeline_is_the_official_augmentation():
     cfg = Config.fromfile(str(ROOT / 'configs/ssdlite_mobilenext_voc.py'))
-    pipeline = cfg.train_dataloader.dataset.datasets[0].pipeline
+    fused = cfg.train_dataloader.dataset.datasets[0].pipeline
+    assert [t['type'] for t in fused] == [
+        'LoadImageFromFile', 'LoadAnnotations', 'PhotoMetricDistortion',
+        'SSDGeometricAugment', 'PackDetInputs'
+    ]
+    # the fused step runs the official chain with the same settings
+    assert [type(t).__name__ for t in TRANSFORMS.build(fused[3]).chain
+            ] == ['Expand', 'SSDRandomCrop', 'RandomFlip', 'Resize']
+    pipeline = cfg.unfused_train_pipeline
     assert [t['type'] for t in pipeline] == [
         'LoadImageFromFile', 'LoadAnnotations', 'PhotoMetricDistortion',
         'Expand', 'SSDRandomCrop', 'RandomFlip', 'Resize', 'PackDetInputs'
     ]
+    assert fused[:3] == pipeline[:3]
     steps = {t['type']: t for t in pipeline}
     assert steps['PhotoMetricDistortion'] == dict(
         type='PhotoMetricDistortion',

@@ -52,8 +52,7 @@ RUNTIMES = {
     'OpenVINO f32': Runtime('fp32', 'openvino', dict(precision='f32')),
     'OpenVINO bf16': Runtime('fp32', 'openvino', dict(precision='bf16')),
     # the float ops of the INT8 file in OpenVINO's default precision
-    'OpenVINO INT8': Runtime(
-        'int8', 'openvino', {}, int8_of='OpenVINO f32'),
+    'OpenVINO INT8': Runtime('int8', 'openvino', {}, int8_of='OpenVINO f32'),
     'ExecuTorch fp32': Runtime('pte', 'executorch', {}),
 }
 BATCHES = (1, 8)
@@ -95,10 +94,8 @@ def exports(detector, cfg, prefix, size, batch):
     fp32 = export_onnx(detector, f'{stem}.onnx', size, batch_size=batch)
     return dict(
         fp32=fp32,
-        int8=quantize_detector(
-            fp32, f'{stem}_int8.onnx', cfg, num_images=64),
-        pte=export_executorch(
-            detector, f'{stem}.pte', size, batch_size=batch))
+        int8=quantize_detector(fp32, f'{stem}_int8.onnx', cfg, num_images=64),
+        pte=export_executorch(detector, f'{stem}.pte', size, batch_size=batch))
 
 
 def open_runtime(runtime, files, threads):
@@ -218,7 +215,10 @@ def run(configs, tmp, repeats, threads, kept, checkpoints=None):
                     case = session_case(session, images)
                 cases[(family, name, batch)] = case
             if batch == 1:
-                sizes[family] = {k: os.path.getsize(f) for k, f in files.items()}
+                sizes[family] = {
+                    k: os.path.getsize(f)
+                    for k, f in files.items()
+                }
                 if family == 'MobileNeXt':
                     ops = [
                         profile(files[k], images, threads)
@@ -281,11 +281,11 @@ def size_lines(sizes):
     for key, name in (('fp32', 'ONNX fp32 (OpenVINO reads it too)'),
                       ('int8', 'ONNX INT8 (QDQ)'),
                       ('pte', 'ExecuTorch .pte (XNNPACK fp32)')):
-        lines.append(f'| {name} | ' + ' | '.join(
-            f'{sizes[f][key] / 2**20:.2f}' for f in FAMILIES) + ' |')
-    lines.append('| INT8 / fp32 | ' + ' | '.join(
-        f'{sizes[f]["int8"] / sizes[f]["fp32"]:.0%}' for f in FAMILIES) +
-                 ' |')
+        lines.append(f'| {name} | ' + ' | '.join(f'{sizes[f][key] / 2**20:.2f}'
+                                                 for f in FAMILIES) + ' |')
+    lines.append('| INT8 / fp32 | ' +
+                 ' | '.join(f'{sizes[f]["int8"] / sizes[f]["fp32"]:.0%}'
+                            for f in FAMILIES) + ' |')
     return lines
 
 
@@ -297,15 +297,14 @@ def accuracy_lines(maps, runtimes):
         '', '| toy VOC07 mAP | MobileNeXt | MobileNetV2 |', '|---|---|---|'
     ]
     for runtime in runtimes:
-        lines.append(f'| {runtime} | ' +
-                     ' | '.join(f'{maps[f][runtime]:.3f}'
-                                for f in FAMILIES) + ' |')
+        lines.append(f'| {runtime} | ' + ' | '.join(f'{maps[f][runtime]:.3f}'
+                                                    for f in FAMILIES) + ' |')
     for runtime, spec in runtimes.items():
         if spec is not None and spec.int8_of:
-            lines.append(
-                f'| mAP lost to INT8: {spec.int8_of} - {runtime} | ' + ' | '.join(
-                    f'{maps[f][spec.int8_of] - maps[f][runtime]:+.3f}'
-                    for f in FAMILIES) + ' |')
+            lines.append(f'| mAP lost to INT8: {spec.int8_of} - {runtime} | ' +
+                         ' | '.join(
+                             f'{maps[f][spec.int8_of] - maps[f][runtime]:+.3f}'
+                             for f in FAMILIES) + ' |')
     return lines
 
 

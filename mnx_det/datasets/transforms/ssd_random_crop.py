@@ -53,19 +53,27 @@ class SSDRandomCrop(BaseTransform):
     def transform(self, results):
         if len(results['gt_bboxes']) == 0:
             return results
+        window = self.draw_window(results['gt_bboxes'],
+                                  *results['img'].shape[:2])
+        return results if window is None else self._crop(results, *window)
+
+    def draw_window(self, boxes, height, width):
+        """The random draws of one call on an image of ``height`` x
+        ``width`` with ``boxes``: None (keep the whole image) or the crop
+        ``(patch, inside)``: (x1, y1, x2, y2) ints and the mask of the
+        boxes whose centre it holds."""
         while True:
             min_iou = self.choices[np.random.randint(len(self.choices))]
             if min_iou is None:
-                return results
-            cropped = self.try_crop(results, min_iou)
-            if cropped is not None:
-                return cropped
+                return None
+            window = self.try_window(boxes, height, width, min_iou)
+            if window is not None:
+                return window
 
-    def try_crop(self, results, min_iou):
+    def try_window(self, boxes, height, width, min_iou):
         """Up to ``max_trials`` draws of a crop in which some object has
-        IoU >= ``min_iou``; None when none qualifies."""
-        boxes = results['gt_bboxes']
-        height, width = results['img'].shape[:2]
+        IoU >= ``min_iou``: ``(patch, inside)``, or None when none
+        qualifies."""
         for _ in range(self.max_trials):
             w = np.random.uniform(self.min_crop_size * width, width)
             h = np.random.uniform(self.min_crop_size * height, height)
@@ -84,21 +92,22 @@ class SSDRandomCrop(BaseTransform):
             centres = boxes.centers.numpy()
             inside = ((centres > patch[:2]) & (centres < patch[2:])).all(1)
             if inside.any():
-                return self._crop(results, patch, inside)
+                return patch, inside
         return None
+
+    def try_crop(self, results, min_iou):
+        """``results`` cropped by :meth:`try_window`; None when no window
+        qualifies."""
+        window = self.try_window(results['gt_bboxes'],
+                                 *results['img'].shape[:2], min_iou)
+        return None if window is None else self._crop(results, *window)
 
     @staticmethod
     def _crop(results, patch, inside):
         x1, y1, x2, y2 = patch
         results['img'] = results['img'][y1:y2, x1:x2]
         results['img_shape'] = results['img'].shape[:2]
-        boxes = results['gt_bboxes'][inside]
-        boxes.translate_([-x1, -y1])
-        boxes.clip_(results['img_shape'])
-        results['gt_bboxes'] = boxes
-        for key in ('gt_bboxes_labels', 'gt_ignore_flags'):
-            if key in results:
-                results[key] = results[key][inside]
+        crop_boxes(results, patch, inside)
         return results
 
     def __repr__(self):
@@ -106,3 +115,16 @@ class SSDRandomCrop(BaseTransform):
                 f'min_crop_size={self.min_crop_size}, '
                 f'aspect_range={self.aspect_range}, '
                 f'max_trials={self.max_trials})')
+
+
+def crop_boxes(results, patch, inside):
+    """The boxes (and their labels and flags) of ``results`` whose centre
+    the crop ``patch`` holds (``inside``), in its coordinates, clipped."""
+    x1, y1, x2, y2 = patch
+    boxes = results['gt_bboxes'][inside]
+    boxes.translate_([-x1, -y1])
+    boxes.clip_((y2 - y1, x2 - x1))
+    results['gt_bboxes'] = boxes
+    for key in ('gt_bboxes_labels', 'gt_ignore_flags'):
+        if key in results:
+            results[key] = results[key][inside]
