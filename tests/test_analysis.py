@@ -96,12 +96,31 @@ def test_benchmark_quick_mode(tmp_path):
 
 def test_data_loading_benchmark_quick(tmp_path):
     run_ok([
-        'tools/analysis_tools/benchmark_data.py', '--toy', '--workers', '0',
-        '--batches', '2', '--steps', '1', '--batch-size', '2', '--out-dir',
-        tmp_path
+        'tools/analysis_tools/benchmark_data.py', '--images', '6', '--workers',
+        '0', '--batches', '2', '--steps', '1', '--batch-size', '2',
+        '--out-dir', tmp_path
     ])
     report = (tmp_path / 'data_loading_cpu.md').read_text()
-    assert 'toy VOC set' in report and '| 0 |' in report
+    assert '6 synthetic VOC-sized JPEGs (500x375' in report
+    # the chain's four steps and the fused one, side by side
+    for step in ('Expand', 'SSDRandomCrop', 'RandomFlip', 'Resize',
+                 'SSDGeometricAugment', 'whole pipeline / decode'):
+        assert f'| {step} |' in report
+    assert '| 0 |' in report
+
+
+def test_training_benchmark_with_the_real_loader_quick(tmp_path):
+    run_ok([
+        'tools/analysis_tools/benchmark_training.py', '--device', 'cpu',
+        '--batch-sizes', '2', '--iters', '1', '--workers', '0', '--images',
+        '4', '--out-dir', tmp_path
+    ])
+    report = (tmp_path / 'training_cpu.md').read_text()
+    row = [line for line in report.splitlines() if line.startswith('| 2 |')]
+    assert len(row) == 1 and '| fp32 |' in row[0]  # no AMP on the CPU
+    cells = row[0].split('|')
+    assert float(cells[3]) > 0 and float(cells[4]) > 0
+    assert 0 <= float(cells[6].strip(' %')) <= 100
 
 
 def test_complexity_tool(tmp_path):

@@ -6,6 +6,7 @@ from mmdet.registry import TRANSFORMS
 from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.config import Config
 
+from mnx_det.datasets.transforms.ssd_random_crop import _Overlaps, patch_iou
 from mnx_det.testing.helpers import ROOT
 
 BOXES = np.array(
@@ -94,6 +95,27 @@ def test_boxes_outside_every_window_are_retried_as_the_chain_does():
         assert np.array_equal(ours['gt_bboxes'].numpy(),
                               theirs['gt_bboxes'].numpy())
         assert len(ours['gt_bboxes']) == 1  # a crop never drops every box
+
+
+def test_crop_iou_is_mmdets():
+    # the crop decides in numpy; the same numbers as mmdet's box overlaps
+    rng = np.random.default_rng(0)
+    corners = rng.uniform(0, 400, (200, 4)).astype(np.float32)
+    corners[:, 2:] = corners[:, :2] + rng.uniform(1, 200, (200, 2))
+    areas = (corners[:, 2] - corners[:, 0]) * (corners[:, 3] - corners[:, 1])
+    for patch in rng.integers(0, 300, (20, 2)):
+        patch = np.concatenate([patch, patch + rng.integers(1, 300, 2)])
+        expected = HorizontalBoxes.overlaps(
+            HorizontalBoxes(patch[None].astype(np.float32)),
+            HorizontalBoxes(corners)).numpy()[0]
+        assert np.array_equal(patch_iou(patch, corners, areas), expected)
+        # and the fast decision is the float32 one at every threshold,
+        # the IoUs themselves included
+        overlaps = _Overlaps(corners[:3], areas[:3])
+        for min_iou in (0.1, 0.3, 0.7, 0.9, float('-inf'),
+                        *expected[:3].tolist()):
+            assert overlaps.reach(tuple(patch.tolist()), min_iou) == (
+                expected[:3].max() >= min_iou)
 
 
 def statistics(transform, image, boxes, seeds, fill):

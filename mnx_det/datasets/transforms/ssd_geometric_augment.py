@@ -122,12 +122,14 @@ class SSDGeometricAugment(BaseTransform):
         """The output image, read from the part of the original image the
         window holds.
 
-        The chain's resize reads its crop with the edge pixels repeated;
-        so the part is given a 1-pixel border: its edge pixels repeated
-        where the window ends inside the image, the fill where the image
-        ends inside the window (and the warp's border value beyond). Each
-        output pixel centre then maps back through the resize (cv2's
-        half-pixel convention), the flip, and the window's offset.
+        The chain's resize reads its crop with the edge pixels repeated:
+        where the window ends inside the image its edge pixels are
+        repeated, where the image ends inside the window the fill is
+        (the warp's border modes when every side is alike, else a 1-pixel
+        border on a copy of the part). Each output pixel centre then maps
+        back through the resize (cv2's half-pixel convention), the flip,
+        and the window's offset. A window inside the image is resized as
+        the chain resizes it (and mirrored after: the same pixels).
         """
         height, width = image.shape[:2]
         out_w, out_h = self.scale
@@ -136,18 +138,29 @@ class SSDGeometricAugment(BaseTransform):
         x1, y1 = max(wx1, 0), max(wy1, 0)
         x2, y2 = min(wx2, width), min(wy2, height)
         fill = tuple(float(v) for v in self.fill)
-        source = cv2.copyMakeBorder(image[y1:y2, x1:x2], 1, 1, 1, 1,
-                                    cv2.BORDER_REPLICATE)
-        for beyond, edge in ((wx1 < 0, (slice(None), 0)), (wx2 > width,
-                                                           (slice(None), -1)),
-                             (wy1 < 0, (0, slice(None))), (wy2 > height,
-                                                           (-1, slice(None)))):
-            if beyond:
-                source[edge] = fill
+        beyond = (wx1 < 0, wx2 > width, wy1 < 0, wy2 > height)
+        source, pad = image[y1:y2, x1:x2], 0
+        if not any(beyond):
+            # a window inside the image: the chain's own resize of it
+            out = cv2.resize(
+                source, (out_w, out_h), interpolation=cv2.INTER_LINEAR)
+            return cv2.flip(out, 1) if flip else out
+        if any(beyond) and not all(beyond):
+            # edge pixels repeated on some sides, the fill on the others:
+            # a bordered copy (else the warp's own border mode does it)
+            source, pad = cv2.copyMakeBorder(source, 1, 1, 1, 1,
+                                             cv2.BORDER_REPLICATE), 1
+            for side, edge in zip(beyond,
+                                  ((slice(None), 0), (slice(None), -1),
+                                   (0, slice(None)), (-1, slice(None)))):
+                if side:
+                    source[edge] = fill
+        border = cv2.BORDER_CONSTANT if all(beyond) or pad else \
+            cv2.BORDER_REPLICATE
         sx, sy = (wx2 - wx1) / out_w, (wy2 - wy1) / out_h
         # window x of output column u: s * (u + 0.5) - 0.5, mirrored
-        # w - 0.5 - s * (u + 0.5); source x = window x + wx1 - x1 + 1
-        shift_x, shift_y = wx1 - x1 + 1, wy1 - y1 + 1
+        # w - 0.5 - s * (u + 0.5); source x = window x + wx1 - x1 + pad
+        shift_x, shift_y = wx1 - x1 + pad, wy1 - y1 + pad
         if flip:
             a, bx = -sx, (wx2 - wx1) - 0.5 - 0.5 * sx + shift_x
         else:
@@ -157,7 +170,7 @@ class SSDGeometricAugment(BaseTransform):
             source,
             np.array([[a, 0, bx], [0, sy, by]]), (out_w, out_h),
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_CONSTANT,
+            borderMode=border,
             borderValue=fill)
 
     def __repr__(self):
