@@ -17,7 +17,6 @@ import os.path as osp
 import tempfile
 from pathlib import Path
 
-import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
