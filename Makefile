@@ -13,11 +13,12 @@ demo: setup
 test: setup
 	$(PY) -m pytest tests
 
-# Regenerates every table and chart under benchmarks/ (about 35 minutes).
+# Regenerates every table and chart under benchmarks/ (about 40 minutes).
 benchmarks: setup
 	$(PY) tools/analysis_tools/complexity.py --paper
 	$(PY) tools/analysis_tools/benchmark.py
 	$(PY) tools/analysis_tools/benchmark_data.py
+	$(PY) tools/analysis_tools/benchmark_training.py --device cpu --batch-sizes 8 24 --iters 6 --workers 2
 	$(PY) tools/analysis_tools/benchmark_deploy.py
 
 lint: setup

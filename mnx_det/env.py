@@ -3,7 +3,8 @@ import platform
 from importlib import metadata
 
 PACKAGES = ('torch', 'torchvision', 'mmcv', 'mmengine', 'mmdet', 'pycocotools',
-            'numpy', 'opencv-python-headless', 'mnx_det')
+            'numpy', 'opencv-python-headless', 'onnxruntime', 'openvino',
+            'executorch', 'mnx_det')
 
 
 def _version(package):

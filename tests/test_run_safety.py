@@ -2,12 +2,14 @@
 checkpoints, preemption-safe training, robust inference (one test per
 fault; the README's fault table lists them)."""
 import errno
+import multiprocessing
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
 import warnings
 
 import cv2
@@ -27,7 +29,7 @@ from mnx_det.checkpoint import (latest_loadable_checkpoint,
                                 save_checkpoint_file)
 from mnx_det.deploy import ORTDetector, export_onnx
 from mnx_det.deploy.contract import ContractMismatchError
-from mnx_det.engine import NonFiniteLossError
+from mnx_det.engine import NonFiniteLossError, PreemptionHook
 from mnx_det.errors import ConfigError
 from mnx_det.testing.helpers import (ROOT, TOY_CONFIG, as_cli, run_script,
                                      toy_cfg_options)
@@ -201,6 +203,34 @@ def test_full_disk_is_one_error_and_modes_follow_the_umask(tmp_path):
 
 
 # -- P2, P7: preemption ------------------------------------------------------
+
+
+def _sleep_when_ready(ready):
+    ready.set()  # the child's fork handlers have run
+    time.sleep(60)
+
+
+def test_forked_children_die_of_sigterm_after_a_failed_run():
+    # a run that failed never restores the handler it replaced; the next
+    # run then restores that stale one: forked children (a pool's workers)
+    # must still die of the SIGTERM their pool ends them with
+    previous = signal.getsignal(signal.SIGTERM)
+    failed, later = PreemptionHook(), PreemptionHook()
+    try:
+        failed.before_train(None)
+        later.before_train(None)
+        later.after_train(None)
+        assert signal.getsignal(signal.SIGTERM) == failed._receive
+        context = multiprocessing.get_context('fork')
+        ready = context.Event()
+        child = context.Process(target=_sleep_when_ready, args=(ready, ))
+        child.start()
+        assert ready.wait(20)
+        child.terminate()
+        child.join(20)
+        assert child.exitcode == -signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def test_sigterm_saves_stops_and_resume_continues_exactly(

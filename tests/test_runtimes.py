@@ -13,8 +13,6 @@ from mmengine.runner import Runner
 from mnx_det.apis import toy_run_config
 from mnx_det.deploy import (DeployModelError, ExportableSSD, OpenVINOSession,
                             ORTSession, open_session)
-from mnx_det.deploy.executorch_export import export_executorch
-from mnx_det.deploy.openvino_ir import convert_to_ir
 from mnx_det.deploy.quantize import quantize_detector
 from mnx_det.testing.helpers import (ROOT, assert_same_detections, rgb_batch,
                                      run_script, run_tool, toy_images)
@@ -22,23 +20,30 @@ from mnx_det.testing.helpers import (ROOT, assert_same_detections, rgb_batch,
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
 
 
+def run_export_tool(args):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert run_script(args, monkeypatch) == 0
+    return str(args[args.index('--out') + 1])
+
+
 @pytest.fixture(scope='module')
 def openvino_ir(exported, tmp_path_factory):
     _, onnx_file, _ = exported
-    return convert_to_ir(onnx_file,
-                         str(tmp_path_factory.mktemp('ir') / 'toy.xml'))
+    return run_export_tool([
+        'tools/deployment/onnx2openvino.py', onnx_file, '--out',
+        tmp_path_factory.mktemp('ir') / 'toy.xml'
+    ])
 
 
 @pytest.fixture(scope='module')
 def program(exported, tmp_path_factory):
     """The toy detector as an ExecuTorch program, batch 2 (the tools' last
     batch is padded)."""
-    _, _, detector = exported
-    return export_executorch(
-        detector,
-        str(tmp_path_factory.mktemp('pte') / 'toy.pte'),
-        160,
-        batch_size=2)
+    checkpoint, _, _ = exported
+    return run_export_tool([
+        'tools/deployment/pytorch2executorch.py', TOY, checkpoint, '--out',
+        tmp_path_factory.mktemp('pte') / 'toy.pte', '--batch', '2'
+    ])
 
 
 def exported_map(model_file, data_root, work_dir, **model):

@@ -34,3 +34,16 @@ def session_options(args):
         precision=args.precision,
         performance_hint=args.performance_hint)
     return {key: value for key, value in options.items() if value is not None}
+
+
+def add_export_args(parser, suffix):
+    """CONFIG, CHECKPOINT, ``--out`` (a ``suffix`` file) and
+    ``--input-size``: what every export tool takes. Returns the parser."""
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out', required=True, help=f'the {suffix} file')
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        help="side of the square input (default: the config's input_size)")
+    return parser

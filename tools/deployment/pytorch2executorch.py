@@ -17,19 +17,14 @@ from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
 from mnx_det.apis import build_detector
+from mnx_det.deploy.cli import add_export_args
 from mnx_det.deploy.executorch_export import export_executorch
 from mnx_det.errors import UserError
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--out', required=True, help='the .pte file')
-    parser.add_argument(
-        '--input-size',
-        type=int,
-        help="side of the square input (default: the config's input_size)")
+    parser = add_export_args(
+        argparse.ArgumentParser(description=__doc__.splitlines()[0]), '.pte')
     parser.add_argument(
         '--batch', type=int, default=1, help='fixed batch size (default 1)')
     args = parser.parse_args()

@@ -17,18 +17,13 @@ from mmengine.config import Config
 
 from mnx_det.apis import build_detector
 from mnx_det.deploy import export_onnx
+from mnx_det.deploy.cli import add_export_args
 from mnx_det.errors import UserError
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--out', required=True, help='the .onnx file')
-    parser.add_argument(
-        '--input-size',
-        type=int,
-        help="side of the square input (default: the config's input_size)")
+    parser = add_export_args(
+        argparse.ArgumentParser(description=__doc__.splitlines()[0]), '.onnx')
     batch = parser.add_mutually_exclusive_group()
     batch.add_argument(
         '--batch', type=int, default=1, help='fixed batch size (default 1)')

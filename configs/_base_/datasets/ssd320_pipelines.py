@@ -10,7 +10,8 @@ pixel_mean = [123, 117, 104]
 # flip, resize to 320x320 ignoring aspect. Mean subtraction is the data
 # preprocessor's. The four geometric steps run as one warp
 # (SSDGeometricAugment: same random choices and boxes, no 4x canvas);
-# `unfused_train_pipeline` runs them in turn, as mmdet's transforms.
+# `fused=False` on it, or `unfused_train_pipeline`, runs them in turn, as
+# mmdet's transforms.
 photometric_distortion = dict(
     type='PhotoMetricDistortion',
     brightness_delta=32,
@@ -26,7 +27,8 @@ geometric_augment = dict(
         aspect_range=(0.5, 2.0),
         max_trials=50),
     flip_prob=0.5,
-    scale=(input_size, input_size))
+    scale=(input_size, input_size),
+    fused=True)
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True), photometric_distortion,

@@ -34,15 +34,20 @@ def _iteration(checkpoint):
     return osp.splitext(osp.basename(checkpoint))[0].split('_')[-1]
 
 
-# Signals whose handler a PreemptionHook installed in this process. A forked
-# child (a loader worker, the VOC metric's pool) must die of them as before:
-# a pool terminates its workers with SIGTERM and waits for them.
+# Signals a PreemptionHook ever handled in this process. A forked child (a
+# loader worker, the VOC metric's pool) must die of them as before: a pool
+# terminates its workers with SIGTERM and waits for them. Whether a hook's
+# handler is still installed is asked at fork time: a run that failed
+# never restores the handler it replaced, and the next run then restores
+# that stale one.
 _HANDLED = set()
 
 
 def _default_handlers_in_child():
     for signum in _HANDLED:
-        signal.signal(signum, signal.SIG_DFL)
+        handler = signal.getsignal(signum)
+        if getattr(handler, '__func__', None) is PreemptionHook._receive:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 os.register_at_fork(after_in_child=_default_handlers_in_child)
@@ -83,7 +88,6 @@ class PreemptionHook(Hook):
     def after_train(self, runner):
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
-            _HANDLED.discard(signum)
         self._previous.clear()
 
     def _receive(self, signum, frame):
