@@ -1,6 +1,8 @@
 """OpenVINO and ExecuTorch: the trained toy detector's exports give ONNX
 Runtime's (OpenVINO) and PyTorch eager's (ExecuTorch) outputs and mAP,
 through the tools, and a file of the wrong kind is refused by name."""
+import ctypes
+import gc
 import json
 import re
 
@@ -62,6 +64,33 @@ def tool_map(model_file, data_root, *args):
     assert result.returncode == 0, result.stderr[-2000:]
     log = result.stdout + result.stderr
     return float(re.findall(r'pascal_voc/mAP: ([0-9.]+)', log)[-1]), log
+
+
+def alternate_signal_stack_is_mapped():
+
+    class Stack(ctypes.Structure):
+        _fields_ = [('sp', ctypes.c_void_p), ('flags', ctypes.c_int),
+                    ('size', ctypes.c_size_t)]
+
+    stack = Stack()
+    assert ctypes.CDLL(None).sigaltstack(None, ctypes.byref(stack)) == 0
+    with open('/proc/self/maps') as maps:
+        ranges = [line.split()[0].split('-') for line in maps]
+    return any(
+        int(start, 16) <= (stack.sp or 0) < int(end, 16)
+        for start, end in ranges)
+
+
+def test_openvino_sessions_leave_the_signal_stack_usable(exported):
+    # sessions freed out of order once left the thread's alternate signal
+    # stack unmapped: the next SIGCHLD a DataLoader handles crashed pytest
+    _, onnx_file, _ = exported
+    first, second = OpenVINOSession(onnx_file), OpenVINOSession(onnx_file)
+    del first
+    gc.collect()
+    del second
+    gc.collect()
+    assert alternate_signal_stack_is_mapped()
 
 
 def test_openvino_detections_equal_onnx_runtimes(exported, openvino_ir,

@@ -7,6 +7,8 @@ only saves the conversion at load time. A QDQ INT8 file
 Quantize/Dequantize pair into a FakeQuantize and runs the convs between
 them in integers.
 """
+import functools
+
 import onnx
 
 from ..contract import read_contract
@@ -16,6 +18,17 @@ from .base import DeployModelError, DeploySession
 RT_INFO_SECTION = 'mnx_det'
 PRECISIONS = ('f32', 'bf16')
 HINTS = ('LATENCY', 'THROUGHPUT')
+
+
+@functools.lru_cache(maxsize=None)
+def shared_core():
+    """The process's one ``openvino.Core``. Each Core's CPU plugin installs
+    its own alternate signal stack (room for AMX state) and puts back the
+    one it found when it goes: Cores freed out of order left the thread's
+    alternate stack on unmapped memory, and the next Python signal handler
+    (a DataLoader's SIGCHLD) crashed the process (tests)."""
+    import openvino as ov
+    return ov.Core()
 
 
 def ir_contract(model):
@@ -53,8 +66,7 @@ class OpenVINOSession(DeploySession):
               num_threads,
               precision=None,
               performance_hint='LATENCY'):
-        import openvino as ov
-        core = ov.Core()
+        core = shared_core()
         config = {'PERFORMANCE_HINT': self._choice(performance_hint, HINTS)}
         if num_threads:
             config['INFERENCE_NUM_THREADS'] = int(num_threads)
@@ -95,8 +107,7 @@ class OpenVINOSession(DeploySession):
     def capabilities():
         """What OpenVINO's CPU plugin can run here (``'BF16'``,
         ``'INT8'``, ...)."""
-        import openvino as ov
-        return ov.Core().get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
+        return shared_core().get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
 
     def _precision(self, precision):
         self._choice(precision, PRECISIONS)
