@@ -55,7 +55,7 @@ def test_one_warp_equals_the_chain_with_the_same_draws(boxes):
     image = textured_image(375, 500)
     chain, fused = augment(False), augment(True)
     mean_diffs, worst = [], 0.
-    for seed in range(150):
+    for seed in range(100):
         ours, theirs = run(fused, image, boxes,
                            seed), run(chain, image, boxes, seed)
         assert ours['img'].shape == theirs['img'].shape == (320, 320, 3)
@@ -73,10 +73,10 @@ def test_one_warp_equals_the_chain_with_the_same_draws(boxes):
         worst = max(worst, diff.max())
     print(f'|fused - chain|: mean {np.mean(mean_diffs):.3f} (worst image '
           f'{max(mean_diffs):.3f}), max {worst:.2f}')
-    # measured: mean 0.06, worst image 0.13, max 1.6 grey levels: the
-    # warp's interpolation weights are fixed-point (1/32 pixel), on a
-    # texture with per-pixel noise (sd 8); window edges repeat their
-    # pixels as the chain's resize does
+    # measured: mean 0.02, worst image 0.12, max 1.6 grey levels, all from
+    # windows that hold canvas fill (the others are resized as the chain
+    # does): the warp's interpolation weights are fixed-point (1/32 pixel),
+    # on a texture with per-pixel noise (sd 8)
     assert max(mean_diffs) < 1
     assert worst <= 2.5
 
@@ -140,7 +140,7 @@ def test_output_distribution_equals_the_chains():
     boxes = BOXES * 0.4
     chain, fused = augment(False), augment(True)
     fill = np.array(fused.fill, np.float32)
-    draws = 1500
+    draws = 1000
     # independent draws: different seeds for the two
     ours = statistics(fused, image, boxes, range(draws), fill)
     theirs = statistics(chain, image, boxes, range(draws, 2 * draws), fill)
