@@ -2,7 +2,8 @@
 MobileNetV2: images/s and the time spent waiting for data.
 
     python tools/analysis_tools/benchmark_training.py --device cuda \
-        [--batch-sizes 24 32] [--workers 4] [--iters 30] [--images 400]
+        [--batch-sizes 24 32] [--workers 4] [--iters 30] [--images 400] \
+        [--channels-last]
 
 Trains each SSDLite VOC config as the Runner does (its training pipeline,
 ``--workers`` loader processes, collation, ``model.train_step``) on
@@ -38,6 +39,11 @@ def parse_args():
         '--workers', type=int, default=4, help='loader processes')
     parser.add_argument('--iters', type=int, default=30)
     parser.add_argument('--images', type=int, default=400)
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='train in channels_last memory format (written to '
+        'training_<device>_channels_last.md)')
     parser.add_argument('--out-dir', default=str(ROOT / 'benchmarks'))
     return parser.parse_args()
 
@@ -65,15 +71,17 @@ def main():
         f'# SSDLite320 training with the real loader on '
         f'{device_name(args.device)}', '',
         f'CPU: {cpu_description()}, {os.cpu_count()} cores; '
-        f'{args.workers} loader workers; torch {torch.__version__}. '
+        f'{args.workers} loader workers; torch {torch.__version__}'
+        f'{"; channels_last" if args.channels_last else ""}. '
         f'{args.images} synthetic VOC-sized JPEGs (500x375) through the '
         "configs' training pipeline (fused geometric augmentation); "
         f'{args.iters} iterations after 3 warm-up ones, as the Runner trains '
         '(`model.train_step`, mmengine optimizer wrapper). Data wait: the '
         'fraction of the wall time blocked on the loader.', ''
     ]
-    tag = 'cuda' if cuda else 'cpu'
-    write_report(header + lines, Path(args.out_dir) / f'training_{tag}.md')
+    name = f'training_{"cuda" if cuda else "cpu"}' + (
+        '_channels_last' if args.channels_last else '')
+    write_report(header + lines, Path(args.out_dir) / f'{name}.md')
 
 
 if __name__ == '__main__':

@@ -64,7 +64,12 @@ def train_with_loader(cfg,
                           wait / total)
 
 
-def bench_loaded_training(configs, device, batch_sizes, iters, precisions):
+def bench_loaded_training(configs,
+                          device,
+                          batch_sizes,
+                          iters,
+                          precisions,
+                          channels_last=False):
     """The table: images/s and data wait of each family, batch size and
     precision (``'fp32'``, ``'AMP'``), MobileNeXt and MobileNetV2 side by
     side. ``configs``: family -> its config, loader set up."""
@@ -84,7 +89,11 @@ def bench_loaded_training(configs, device, batch_sizes, iters, precisions):
                     '...',
                     flush=True)
                 runs[family] = train_with_loader(
-                    cfg, device, iters, amp=precision == 'AMP')
+                    cfg,
+                    device,
+                    iters,
+                    amp=precision == 'AMP',
+                    channels_last=channels_last)
             mnx, mv2 = runs['MobileNeXt'], runs['MobileNetV2']
             lines.append(
                 f'| {batch_size} | {precision} | {mnx.images_per_s:.1f} | '
