@@ -4,8 +4,9 @@ to XNNPACK, the CPU backend ExecuTorch uses on Android and iOS.
 The program's ``forward`` is the network of :class:`.export.ExportableSSD`
 without post-processing: it takes a float32 RGB (B, 3, S, S) batch, 0..255,
 B fixed at export, and returns the raw ``cls_logits`` (B, A, C + 1), box
-``deltas`` (B, A, 4) and ``priors`` (A, 4). ExecuTorch has no kernel for
-torchvision's NMS, so detections are selected by the caller: in Python with
+``deltas`` (B, A, 4) and ``priors`` (A, 4). torchvision's NMS does not
+lower to ExecuTorch (its data-dependent output size stops the edge
+lowering), so detections are selected by the caller: in Python with
 :func:`.postprocess.select_detections`, on a phone with the same few lines
 (the contract says which score function, box coder, thresholds and top-k).
 The contract is a JSON string returned by the constant method
