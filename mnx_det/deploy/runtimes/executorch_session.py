@@ -3,6 +3,7 @@ Python runtime on this machine: the program a phone app would load, run
 here to measure its outputs and accuracy (``tools/test.py CONFIG
 model.pte``)."""
 import json
+import warnings
 
 import numpy as np
 import torch
@@ -33,6 +34,9 @@ class ExecuTorchSession(DeploySession):
 
     def _load(self, path, num_threads):
         from executorch.runtime import Runtime
+        if num_threads:
+            warnings.warn(f'{self.runtime} runs with one thread per core '
+                          f'(XNNPACK); num_threads={num_threads} is ignored')
         try:
             program = Runtime.get().load_program(path)
             self.method = program.load_method('forward')
