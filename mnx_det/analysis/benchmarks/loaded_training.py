@@ -13,16 +13,12 @@ from mmengine.runner import Runner
 
 from ...apis import build_detector
 from ..report import FAMILIES
+from ..timing import synchronize
 
 
 class LoadedTraining(NamedTuple):
     images_per_s: float
     data_wait: float  # fraction of the wall time blocked on the loader
-
-
-def synchronize(device):
-    if str(device).startswith('cuda'):
-        torch.cuda.synchronize()
 
 
 def batches(loader):
