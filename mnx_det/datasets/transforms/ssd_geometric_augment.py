@@ -19,15 +19,16 @@ class SSDGeometricAugment(BaseTransform):
     canvas (up to 16x the image's pixels, float32 after the photometric
     distortion) and copy it twice; here the same random choices are drawn
     from the canvas and window *sizes* alone, and the output is formed
-    from the original image with one ``cv2.warpAffine`` (bilinear, the
-    mean as border value). Boxes go through the same arithmetic as in the
+    from the original image: the chain's own crop + resize when the window
+    holds no canvas fill, else one ``cv2.warpAffine`` (bilinear, the mean
+    as border value). Boxes go through the same arithmetic as in the
     chain (shift, centre rule, clip, flip, scale, clip), so they are equal
     to the chain's.
 
     Both modes draw the same numbers in the same order from numpy's
     global generator, so a seed gives the same choices in either. The
-    images differ by interpolation only: the chain's resize repeats a
-    window's edge pixels where the warp reads the real neighbours.
+    images differ only where the warp runs, by its fixed-point (1/32
+    pixel) interpolation weights.
 
     Args:
         expand (dict): mmdet ``Expand`` settings: ``mean`` (RGB when
@@ -125,8 +126,8 @@ class SSDGeometricAugment(BaseTransform):
         The chain's resize reads its crop with the edge pixels repeated:
         where the window ends inside the image its edge pixels are
         repeated, where the image ends inside the window the fill is
-        (the warp's border modes when every side is alike, else a 1-pixel
-        border on a copy of the part). Each output pixel centre then maps
+        (the warp's constant border, and a 1-pixel border on a copy of the
+        part when the sides differ). Each output pixel centre then maps
         back through the resize (cv2's half-pixel convention), the flip,
         and the window's offset. A window inside the image is resized as
         the chain resizes it (and mirrored after: the same pixels).
@@ -145,9 +146,10 @@ class SSDGeometricAugment(BaseTransform):
             out = cv2.resize(
                 source, (out_w, out_h), interpolation=cv2.INTER_LINEAR)
             return cv2.flip(out, 1) if flip else out
-        if any(beyond) and not all(beyond):
+        if not all(beyond):
             # edge pixels repeated on some sides, the fill on the others:
-            # a bordered copy (else the warp's own border mode does it)
+            # a bordered copy (when the image lies inside the window on
+            # every side, the warp's constant border is the fill)
             source, pad = cv2.copyMakeBorder(source, 1, 1, 1, 1,
                                              cv2.BORDER_REPLICATE), 1
             for side, edge in zip(beyond,
@@ -155,8 +157,6 @@ class SSDGeometricAugment(BaseTransform):
                                    (0, slice(None)), (-1, slice(None)))):
                 if side:
                     source[edge] = fill
-        border = cv2.BORDER_CONSTANT if all(beyond) or pad else \
-            cv2.BORDER_REPLICATE
         sx, sy = (wx2 - wx1) / out_w, (wy2 - wy1) / out_h
         # window x of output column u: s * (u + 0.5) - 0.5, mirrored
         # w - 0.5 - s * (u + 0.5); source x = window x + wx1 - x1 + pad
@@ -170,7 +170,7 @@ class SSDGeometricAugment(BaseTransform):
             source,
             np.array([[a, 0, bx], [0, sy, by]]), (out_w, out_h),
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=border,
+            borderMode=cv2.BORDER_CONSTANT,
             borderValue=fill)
 
     def __repr__(self):
