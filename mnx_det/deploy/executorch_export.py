@@ -16,7 +16,7 @@ import json
 
 import torch
 
-from .contract import export_contract
+from .contract import PREFIX, export_contract
 from .export import ExportableSSD
 from .runtimes.executorch_session import CONTRACT_METHOD
 
@@ -40,7 +40,7 @@ def export_executorch(detector,
     if classes is None:
         classes = getattr(detector, 'dataset_meta', {}).get('classes')
     contract = export_contract(module, classes)
-    contract['mnx_det.batch_size'] = json.dumps(batch_size)
+    contract[PREFIX + 'batch_size'] = json.dumps(batch_size)
     lowered = to_edge_transform_and_lower(
         program,
         partitioner=[XnnpackPartitioner()],

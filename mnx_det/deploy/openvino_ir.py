@@ -6,7 +6,7 @@ load, and is what OpenVINO's own tools (``benchmark_app``, model servers)
 take. Weights stay float32 (``compress_to_fp16=False``): the precision is
 chosen when the model is compiled, not baked into the file.
 """
-import onnx
+import json
 
 from .runtimes import OpenVINOSession
 from .runtimes.openvino_session import RT_INFO_SECTION
@@ -16,11 +16,11 @@ def convert_to_ir(onnx_file, xml_file):
     """Write the IR of ``onnx_file`` (an export of this project, checked)
     to ``xml_file`` and the ``.bin`` beside it."""
     import openvino as ov
-    OpenVINOSession(onnx_file)  # refuses a file that is no export
+
+    # refuses a file that is no export, and reads its contract
+    contract = OpenVINOSession(onnx_file).contract
     model = ov.convert_model(onnx_file)
-    for prop in onnx.load(onnx_file).metadata_props:
-        if prop.key.startswith('mnx_det.'):
-            model.set_rt_info(prop.value,
-                              [RT_INFO_SECTION, prop.key[len('mnx_det.'):]])
+    for key, value in contract.items():
+        model.set_rt_info(json.dumps(value), [RT_INFO_SECTION, key])
     ov.save_model(model, xml_file, compress_to_fp16=False)
     return xml_file

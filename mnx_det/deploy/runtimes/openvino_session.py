@@ -11,7 +11,7 @@ import functools
 
 import onnx
 
-from ..contract import read_contract
+from ..contract import PREFIX, read_contract
 from .base import DeployModelError, DeploySession
 
 # rt_info section of an IR that holds the export contract
@@ -37,7 +37,7 @@ def ir_contract(model):
         return {}
     section = model.get_rt_info()[RT_INFO_SECTION]
     return read_contract({
-        f'mnx_det.{key}': value.astype(str)
+        PREFIX + key: value.astype(str)
         for key, value in section.items()
     })
 
