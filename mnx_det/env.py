@@ -35,12 +35,24 @@ def _device():
            f'{threads} threads'
 
 
+def _kernels():
+    """Which CPU kernels run: portable (capped, the same numbers on every
+    x86-64 CPU with AVX2) or the CPU's native ones."""
+    import torch
+
+    from .apis import portable_kernels_active
+    mode = 'portable' if portable_kernels_active() else 'native'
+    return f'{mode} (ATen {torch.backends.cpu.get_cpu_capability()}, ' \
+           f'{torch.get_num_threads()} threads)'
+
+
 def collect_env():
     """Return the environment as an ordered dict of name -> description."""
     info = {'python': platform.python_version()}
     info.update((name, _version(name)) for name in PACKAGES)
     info['mmcv ops'] = _mmcv_ops()
     info['device'] = _device()
+    info['cpu kernels'] = _kernels()
     return info
 
 

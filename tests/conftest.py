@@ -3,11 +3,21 @@ session. Helpers live in :mod:`mnx_det.testing.helpers`."""
 import pytest
 from mmengine.registry import init_default_scope
 
-from mnx_det.apis import toy_run_config
+from mnx_det.apis import toy_run_config, use_portable_kernels
 from mnx_det.datasets import make_toy_voc
 from mnx_det.testing.helpers import ROOT
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
+
+
+def pytest_configure(config):
+    """Run the suite with the kernels that compute the same numbers on every
+    x86-64 CPU with AVX2 (:mod:`mnx_det.apis.portable_kernels`): the toy
+    detectors it trains, and the thresholds set on them, are then the same
+    on every such machine. The caps are read when the libraries load, so
+    pytest starts again with them; this hook runs once pytest has given
+    back the terminal."""
+    use_portable_kernels()
 
 
 @pytest.fixture(autouse=True)

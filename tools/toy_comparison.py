@@ -13,18 +13,21 @@ them with the VOC07 11-point mAP, and writes to the output folder:
 - ``detections.png``: ground truth and both detectors' boxes (first seed);
 - ``training_curves.png``: the training loss of every run, and the mean.
 
-On one machine the output is the same on every run (the logs' timings
-aside); another machine's float kernels train to other numbers, which the
-seed-level interval is there to absorb.
+It runs with the portable kernels (mnx_det.apis.portable_kernels: every
+kernel library capped at AVX2, 2 threads), so ``comparison.md`` is the same
+byte for byte on every x86-64 CPU with AVX2, for the pinned versions;
+``MNX_DET_NATIVE_KERNELS=1`` runs the CPU's fastest kernels instead, whose
+numbers differ from machine to machine.
 """
 import argparse
 from pathlib import Path
 
 from mnx_det.analysis.figures import detections_figure, training_curves
-from mnx_det.analysis.report import FAMILIES
+from mnx_det.analysis.report import FAMILIES, cpu_description
 from mnx_det.analysis.seeds import compare_seeds
 from mnx_det.analysis.toy_comparison import (comparison_report, complexity,
                                              predict, train_and_evaluate)
+from mnx_det.apis import portable_kernels_active, use_portable_kernels
 from mnx_det.datasets import make_toy_voc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,15 +84,26 @@ def run_all(args, data_root, out_dir):
     return maps, log_dirs, complexities, predictions, setting
 
 
+def kernels():
+    """Which CPUs give the report's numbers."""
+    if portable_kernels_active():
+        return ('Portable CPU kernels: every x86-64 CPU with AVX2 gives '
+                'these numbers.')
+    return (f'Native CPU kernels of {cpu_description()}: other CPUs give '
+            'other numbers.')
+
+
 def main():
     args = parse_args()
+    use_portable_kernels()
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f'generating the toy VOC set in {args.data} ...', flush=True)
     data_root = make_toy_voc(args.data, num_test=args.test_images)
     maps, log_dirs, complexities, predictions, setting = run_all(
         args, data_root, out_dir)
-    setting.update(iters=args.iters, test_images=args.test_images)
+    setting.update(
+        iters=args.iters, test_images=args.test_images, kernels=kernels())
     report = comparison_report(
         compare_seeds(maps), list(range(args.seeds)), complexities, setting)
     (out_dir / 'comparison.md').write_text(report)

@@ -17,7 +17,8 @@ from mmengine.runner import Runner
 
 from mnx_det.apis import (WorkDirLock, add_launcher_args, add_partial_load_arg,
                           check_datasets, check_pretrained, load_config,
-                          parse_launcher_args, use_gloo_without_cuda)
+                          parse_launcher_args, use_gloo_without_cuda,
+                          use_portable_kernels)
 from mnx_det.checkpoint import (check_checkpoint_fits, remove_partial_files,
                                 resolve_resume)
 from mnx_det.engine import (TrainingPreempted, launcher_world_size,
@@ -56,6 +57,12 @@ def parse_args():
         action=DictAction,
         help='override config settings, key=value (e.g. '
         'train_cfg.max_iters=100)')
+    parser.add_argument(
+        '--portable-kernels',
+        action='store_true',
+        help='CPU kernels capped at AVX2 with 2 threads: the same weights on '
+        'every x86-64 CPU with AVX2, slower on AVX-512 machines '
+        '(mnx_det.apis.portable_kernels)')
     add_partial_load_arg(parser)
     add_launcher_args(parser)
     return parse_launcher_args(parser)
@@ -107,6 +114,8 @@ def train(cfg, args):
 
 def main():
     args = parse_args()
+    if args.portable_kernels:
+        use_portable_kernels()
     lock, exit_code = None, 0
     try:
         cfg = load_config(args.config, args.cfg_options, args.work_dir)

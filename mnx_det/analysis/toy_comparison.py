@@ -64,7 +64,7 @@ def comparison_report(comparison, seeds, complexities, setting):
         '# SSDLite on the toy VOC set, trained from scratch', '',
         f"{setting['iters']} iterations at batch {setting['batch']}, "
         f"{size}x{size} input, {setting['test_images']} test images, "
-        f'seeds {seeds[0]}-{seeds[-1]}.', '',
+        f'seeds {seeds[0]}-{seeds[-1]}. {setting["kernels"]}', '',
         f'| detector | VOC07 mAP (11-point), mean over {len(seeds)} seeds | '
         f'min-max | params | MAdds ({size}x{size}) |', '|---|---|---|---|---|'
     ]

@@ -6,13 +6,17 @@ from .cli import add_launcher_args, add_partial_load_arg, parse_launcher_args
 from .config import (PretrainedNotFoundError, check_datasets, check_pretrained,
                      dataset_classes, load_config, set_data_root,
                      use_gloo_without_cuda)
+from .portable_kernels import (PORTABLE_KERNELS, portable_kernels_active,
+                               use_portable_kernels)
 from .toy_run import NO_WORKERS, toy_run_config
 from .work_dir_lock import WorkDirBusyError, WorkDirLock
 
 __all__ = [
-    'NO_WORKERS', 'PretrainedNotFoundError', 'WorkDirBusyError', 'WorkDirLock',
-    'add_launcher_args', 'add_partial_load_arg', 'build_detector',
-    'check_datasets', 'check_pretrained', 'dataset_classes', 'load_config',
-    'parse_launcher_args', 'set_data_root', 'toy_run_config',
-    'use_gloo_without_cuda', 'without_pretrained'
+    'NO_WORKERS', 'PORTABLE_KERNELS', 'PretrainedNotFoundError',
+    'WorkDirBusyError', 'WorkDirLock', 'add_launcher_args',
+    'add_partial_load_arg', 'build_detector', 'check_datasets',
+    'check_pretrained', 'dataset_classes', 'load_config',
+    'parse_launcher_args', 'portable_kernels_active', 'set_data_root',
+    'toy_run_config', 'use_gloo_without_cuda', 'use_portable_kernels',
+    'without_pretrained'
 ]

@@ -180,3 +180,29 @@ def assert_same_detections(expected, actual, box_tol=1e-3, score_tol=1e-4):
         ]
         assert twins, f'no twin of {label}, {score}, {box}'
         unmatched.remove(twins[0])
+
+
+def _unmatched(detections, others, score_thr, score_tol, box_tol):
+    """Detections of ``detections`` scoring at least ``score_thr`` that
+    have no twin in ``others``: same label, score within ``score_tol``,
+    every box coordinate within ``box_tol``."""
+    import numpy as np
+    boxes, scores, labels = (np.asarray(a) for a in others)
+    return [(label, score, box)
+            for box, score, label in zip(*(np.asarray(a) for a in detections))
+            if score >= score_thr and not (
+                (labels == label) & (np.abs(scores - score) <= score_tol)
+                & (np.abs(boxes - box).max(axis=1) <= box_tol)).any()]
+
+
+def assert_detections_agree(expected, actual, score_thr, score_tol, box_tol):
+    """Two runs of a detector at different precisions find the same objects:
+    each detection (boxes, scores, labels) of either run that scores at
+    least ``score_thr + score_tol`` has a twin in the other within the
+    tolerances. Detections nearer the threshold may fall on either side of
+    it, and twins are not paired one to one (NMS may keep one box of two
+    near-duplicates at one precision and the other at another)."""
+    for ours, theirs in ((expected, actual), (actual, expected)):
+        missing = _unmatched(ours, theirs, score_thr + score_tol, score_tol,
+                             box_tol)
+        assert not missing, f'no twin within tolerance: {missing[:3]}'
