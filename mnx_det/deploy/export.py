@@ -14,7 +14,6 @@ after the config's score threshold and class-wise NMS (ONNX
 post-processing it returns the raw ``cls_logits`` (N, A, C), the box
 ``deltas`` (N, A, 4) and the ``priors`` (A, 4) in input pixels.
 """
-import onnx
 import torch
 from torch import nn
 
@@ -177,6 +176,7 @@ def export_onnx(detector,
             dynamo=False)
     if classes is None:
         classes = getattr(detector, 'dataset_meta', {}).get('classes')
+    import onnx  # the deploy extra's, loaded only to write a file
     model = onnx.load(out_file)
     onnx.helper.set_model_props(model, export_contract(module, classes))
     onnx.save(model, out_file)

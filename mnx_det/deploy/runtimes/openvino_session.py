@@ -9,8 +9,6 @@ them in integers.
 """
 import functools
 
-import onnx
-
 from ..contract import PREFIX, read_contract
 from .base import DeployModelError, DeploySession
 
@@ -40,6 +38,14 @@ def ir_contract(model):
         PREFIX + key: value.astype(str)
         for key, value in section.items()
     })
+
+
+def onnx_contract(path):
+    """The contract in an ONNX file's metadata (``{}`` if none)."""
+    import onnx
+    return read_contract(
+        {p.key: p.value
+         for p in onnx.load(path).metadata_props})
 
 
 class OpenVINOSession(DeploySession):
@@ -91,9 +97,7 @@ class OpenVINOSession(DeploySession):
         self.input_size = shape[2].get_length()
         self.contract = (
             ir_contract(model)
-            if path.lower().endswith('.xml') else read_contract(
-                {p.key: p.value
-                 for p in onnx.load(path).metadata_props}))
+            if path.lower().endswith('.xml') else onnx_contract(path))
         self.output_names = [o.get_any_name() for o in model.outputs]
         return self.output_names
 
