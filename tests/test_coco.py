@@ -317,8 +317,8 @@ def test_ssdlite_mobilenext_learns_the_toy_set_with_the_coco_setup(
         trained_toy_coco_detector):
     """The head learns from scratch on the frozen toy backbone (0.001 AP50
     untrained). The bound holds on every machine measured: AP50 0.46-0.70
-    here over the instruction-set caps and training seeds 0-3, 0.42
-    uncapped on an Intel Xeon with AMX (issue 27)."""
+    here over the instruction-set caps, thread counts and training seeds
+    0-3, 0.42 uncapped on an Intel Xeon with AMX (issue 27)."""
     ap50 = trained_toy_coco_detector['coco/bbox_mAP_50']
     assert ap50 >= 0.3, f'COCO AP50 {ap50:.3f} after training'
 
