@@ -8,6 +8,7 @@ Quantize/Dequantize pair into a FakeQuantize and runs the convs between
 them in integers.
 """
 import functools
+import os
 
 from ..contract import PREFIX, read_contract
 from .base import DeployModelError, DeploySession
@@ -16,6 +17,11 @@ from .base import DeployModelError, DeploySession
 RT_INFO_SECTION = 'mnx_det'
 PRECISIONS = ('f32', 'bf16')
 HINTS = ('LATENCY', 'THROUGHPUT')
+# oneDNN caps (ONEDNN_MAX_CPU_ISA) below its bf16 instructions. OpenVINO's
+# own oneDNN honours the cap, yet its CPU plugin still offers BF16 and
+# crashes running it (OpenVINO 2026.4.1); the portable kernels set AVX2.
+CAPS_WITHOUT_BF16 = ('SSE41', 'AVX', 'AVX2', 'AVX2_VNNI', 'AVX2_VNNI_2',
+                     'AVX512_CORE', 'AVX512_CORE_VNNI')
 
 
 @functools.lru_cache(maxsize=None)
@@ -27,6 +33,12 @@ def shared_core():
     (a DataLoader's SIGCHLD) crashed the process (tests)."""
     import openvino as ov
     return ov.Core()
+
+
+def _onednn_cap():
+    """The oneDNN instruction-set cap in the environment, if any."""
+    cap = os.environ.get('ONEDNN_MAX_CPU_ISA')
+    return cap.upper() if cap else None
 
 
 def ir_contract(model):
@@ -57,9 +69,10 @@ class OpenVINOSession(DeploySession):
         num_threads (int, optional): ``INFERENCE_NUM_THREADS``; default
             OpenVINO's (every core).
         precision (str, optional): Precision of the float operations:
-            ``'f32'`` or ``'bf16'`` (CPUs with BF16 only). Default:
-            OpenVINO's choice for the CPU, bf16 where it has it. The one
-            that ran is ``self.precision``.
+            ``'f32'`` or ``'bf16'`` (CPUs with BF16, and no
+            ``ONEDNN_MAX_CPU_ISA`` below it). Default: OpenVINO's choice
+            for the CPU, bf16 where it has it. The one that ran is
+            ``self.precision``.
         performance_hint (str, optional): ``'LATENCY'`` (one request at a
             time, all threads on it) or ``'THROUGHPUT'``. Default:
             ``'LATENCY'``, what one synchronous call per batch wants.
@@ -76,8 +89,9 @@ class OpenVINOSession(DeploySession):
         config = {'PERFORMANCE_HINT': self._choice(performance_hint, HINTS)}
         if num_threads:
             config['INFERENCE_NUM_THREADS'] = int(num_threads)
+        precision = self._precision(precision)
         if precision is not None:
-            config['INFERENCE_PRECISION_HINT'] = self._precision(precision)
+            config['INFERENCE_PRECISION_HINT'] = precision
         try:
             model = core.read_model(path)
             self.compiled = core.compile_model(model, 'CPU', config)
@@ -110,16 +124,26 @@ class OpenVINOSession(DeploySession):
     @staticmethod
     def capabilities():
         """What OpenVINO's CPU plugin can run here (``'BF16'``,
-        ``'INT8'``, ...)."""
-        return shared_core().get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
+        ``'INT8'``, ...), without BF16 where ``ONEDNN_MAX_CPU_ISA`` caps
+        oneDNN below it."""
+        offered = shared_core().get_property('CPU',
+                                             'OPTIMIZATION_CAPABILITIES')
+        if _onednn_cap() in CAPS_WITHOUT_BF16:
+            return [c for c in offered if c != 'BF16']
+        return offered
 
     def _precision(self, precision):
+        if precision is None:
+            # OpenVINO's own choice would be bf16 under a cap without it
+            return None if 'BF16' in self.capabilities() else 'f32'
         self._choice(precision, PRECISIONS)
         capabilities = self.capabilities()
         if precision == 'bf16' and 'BF16' not in capabilities:
+            cap = _onednn_cap()
+            reason = f' under ONEDNN_MAX_CPU_ISA={cap}' if cap else ''
             raise DeployModelError(
-                f'this CPU cannot run {precision} in OpenVINO (it offers '
-                f'{", ".join(capabilities)})')
+                f'this CPU cannot run {precision} in OpenVINO{reason} (it '
+                f'offers {", ".join(capabilities)})')
         return precision
 
     def _run(self, batch):
