@@ -126,9 +126,10 @@ def test_test_tool_scores_openvino_like_the_checkpoint(openvino_ir,
 
 
 # bf16 keeps 8 significant bits: one unit in the last place is 2**-7 at
-# 1.0 and 1 px at the toy input size (128-255 px).
-BF16_SCORE_TOL = 2 * 2.0**-7
-BF16_BOX_TOL = 1.0
+# 1.0 and 1 px at the toy input size (128-255 px). Through the network the
+# last three bits of a score and one of a box may go.
+BF16_SCORE_TOL = 8 * 2.0**-7
+BF16_BOX_TOL = 2.0
 SHOWN_SCORE = 0.3  # tools/infer.py's default --score-thr
 
 # Runs f32 and bf16 where OpenVINO's oneDNN is not capped (the suite's
@@ -150,9 +151,10 @@ if 'BF16' in OpenVINOSession.capabilities():
 
 def test_openvino_bf16_finds_fp32s_detections(exported, toy_voc, tmp_path):
     """bf16 against f32 on the same runtime: the same objects, scores within
-    two bf16 units at 1.0 and boxes within one at the input size (measured
-    on the toy detector: 0.0074 and 0.13 px at most over its 40 test
-    images), for the detections ``tools/infer.py`` shows (score 0.3). Below
+    eight bf16 units at 1.0 and boxes within two at the input size, for the
+    detections ``tools/infer.py`` shows (score 0.3). Measured over four toy
+    detectors (seeds 0-3, and seed 0 trained on this CPU's uncapped
+    kernels): scores 0.007-0.044 apart at most, boxes 0.13-1.23 px. Below
     about 0.2 the toy detector's many overlapping weak boxes let NMS keep
     another one of them at either precision."""
     _, onnx_file, _ = exported
