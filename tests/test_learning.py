@@ -5,8 +5,8 @@ kernels the suite runs with (which give the same detector everywhere):
 the trained toy detector scored VOC07 mAP 0.66-0.82 here over the
 instruction-set caps (uncapped AVX-512, AVX2), thread counts (1, 2) and
 training seeds 0-3, and 0.50 uncapped on an Intel Xeon with AMX (issue
-27); untrained, it scores 0.0001. A detector that learns nothing cannot pass 0.35, and none of those
-runs came within 0.15 of it.
+27); untrained, it scores 0.0001. A detector that learns nothing cannot
+pass 0.35, and none of those runs came within 0.15 of it.
 """
 
 
