@@ -2,9 +2,9 @@
 
 PyTorch's CPU kernels choose their instruction set when their library
 loads (ATen's vectorised paths, oneDNN's convolutions, MKL's GEMM; numpy's
-too), and
-oneDNN and MKL split their reductions by thread count, so the same seed
-trains other weights on another CPU or with another number of threads.
+too), and oneDNN and MKL split their reductions by thread count, so the
+same seed trains other weights on another CPU or with another number of
+threads.
 The toy runs that the test suite and the demo (``make demo``) judge by
 their numbers run with every kernel library capped at AVX2 and a fixed
 number of threads (:data:`PORTABLE_KERNELS`): an AVX-512 or AMX machine
