@@ -1,19 +1,17 @@
 """mnx_det: the MobileNeXt backbone and SSDLite detectors for MMDetection 3.x.
 
 ``import mnx_det`` (or ``custom_imports = dict(imports=['mnx_det'])`` in a
-config of another project) registers every type the configs and tools use
-into mmdet's registries, applies the fixes for the pinned stack
-(:mod:`mnx_det.compat`) and routes local checkpoint loading and saving
-through :mod:`mnx_det.checkpoint.io`, process-wide.
+config of another project) registers every type the configs use into
+mmdet's registries, and changes nothing else in the process: the fixes of
+the stack that the project's own tools run with are applied by
+:func:`mnx_det.apis.apply_process_fixes`, which a guest may call too.
+:func:`config_path` finds the configs shipped with the package.
 """
-from . import checkpoint, compat, datasets, deploy, engine, models
+from . import datasets, deploy, engine, models
+from .installed import config_path
 from .version import __version__
 
-compat.apply(check_annotation_file=datasets.check_annotation_file)
-checkpoint.install()
-
-# The registering subpackages, imported for their registrations too.
+# The registering subpackages, imported for their registrations.
 __all__ = [
-    '__version__', 'checkpoint', 'compat', 'datasets', 'deploy', 'engine',
-    'models'
+    '__version__', 'config_path', 'datasets', 'deploy', 'engine', 'models'
 ]

@@ -21,6 +21,21 @@ class ImageLoadError(UserError, OSError):
     """An image file cannot be read or decoded; the message names it."""
 
 
+class ImageNotFoundError(ImageLoadError, FileNotFoundError):
+    """An image file does not exist; the message names it."""
+
+
+def image_load_error(path, cause):
+    """The error naming image ``path`` that ``cause`` (what the reader or
+    decoder raised) becomes: an :class:`ImageNotFoundError`, still a
+    ``FileNotFoundError``, when the file does not exist."""
+    error = (
+        ImageNotFoundError
+        if isinstance(cause, FileNotFoundError) else ImageLoadError)
+    return error(f'failed to load image: {path} '
+                 f'({type(cause).__name__}: {str(cause).strip()})')
+
+
 class ConfigError(UserError, ValueError):
     """A config file is missing, or a value in it cannot work."""
 

@@ -3,7 +3,8 @@ session. Helpers live in :mod:`mnx_det.testing.helpers`."""
 import pytest
 from mmengine.registry import init_default_scope
 
-from mnx_det.apis import toy_run_config, use_portable_kernels
+from mnx_det.apis import (apply_process_fixes, toy_run_config,
+                          use_portable_kernels)
 from mnx_det.datasets import make_toy_voc
 from mnx_det.testing.helpers import ROOT
 
@@ -16,8 +17,11 @@ def pytest_configure(config):
     detectors it trains, and the thresholds set on them, are then the same
     on every such machine. The caps are read when the libraries load, so
     pytest starts again with them; this hook runs once pytest has given
-    back the terminal."""
+    back the terminal. The suite runs with the fixes the tools apply
+    (:func:`mnx_det.apis.apply_process_fixes`); tests/test_guest_package.py
+    checks a process that only imports the package."""
     use_portable_kernels()
+    apply_process_fixes()
 
 
 @pytest.fixture(autouse=True)

@@ -133,6 +133,53 @@ def test_checkpoint_with_arbitrary_class_is_refused(tmp_path):
         _load_checkpoint(str(path))
 
 
+def test_safe_globals_extend_what_the_user_allowed(tmp_path):
+    """A class the user allowed stays allowed after a load, and counts in
+    it; the project's own allow-list is gone again afterwards."""
+    import collections
+    import types
+    path = tmp_path / 'counter.pth'
+    torch.save(dict(milestones=collections.Counter([3, 3])), path)
+    user_path = tmp_path / 'namespace.pth'
+    torch.save(dict(meta=types.SimpleNamespace(epoch=3)), user_path)
+    with pytest.raises(UnsafeCheckpointError, match='SimpleNamespace'):
+        load_checkpoint_file(str(user_path))
+    before = torch.serialization.get_safe_globals()
+    try:
+        torch.serialization.add_safe_globals(
+            [collections.Counter, types.SimpleNamespace])
+        assert load_checkpoint_file(str(path))['milestones'][3] == 2
+        assert load_checkpoint_file(str(user_path))['meta'].epoch == 3
+        assert types.SimpleNamespace in torch.serialization.get_safe_globals()
+        assert collections.Counter in torch.serialization.get_safe_globals()
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(before)
+    load_checkpoint_file(str(path))
+    assert collections.Counter not in torch.serialization.get_safe_globals()
+
+
+def test_torch_force_no_weights_only_load_is_honoured(tmp_path, monkeypatch):
+    """As for torch.load: the user's opt-out lets any pickle load."""
+    path = tmp_path / 'buffer.pth'
+    torch.save(dict(buffer=HistoryBuffer([1.0], [1])), path)
+    with pytest.raises(UnsafeCheckpointError):
+        load_checkpoint_file(str(path))
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    assert isinstance(load_checkpoint_file(str(path))['buffer'], HistoryBuffer)
+    assert isinstance(_load_checkpoint(str(path))['buffer'], HistoryBuffer)
+
+
+def test_missing_image_stays_a_file_not_found_error(tmp_path):
+    from mmcv.transforms import LoadImageFromFile
+
+    from mnx_det.errors import ImageLoadError
+    path = tmp_path / 'nothere.jpg'
+    with pytest.raises(FileNotFoundError, match='nothere.jpg') as error:
+        LoadImageFromFile()(dict(img_path=str(path)))
+    assert isinstance(error.value, ImageLoadError)
+
+
 def test_missing_checkpoint_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match='nothere.pth'):
         load_checkpoint_file(str(tmp_path / 'nothere.pth'))

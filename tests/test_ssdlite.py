@@ -123,11 +123,14 @@ def test_training_step_and_inference(config):
         boxes, unscaled.pred_instances.bboxes * torch.tensor([3., 2., 3., 2.]))
 
 
-def test_mmdet_ssdhead_can_predict():
-    """mmdet's own SSDHead works for inference (compat fix)."""
+def test_ssdlite_head_can_predict_where_mmdet_ssdhead_cannot():
+    """mmdet 3.3.0's SSDHead has no ``loss_cls`` for ``predict_by_feat``;
+    SSDLiteHead defines it without touching SSDHead."""
+    from mmdet.models.dense_heads import SSDHead
+    assert 'loss_cls' not in vars(SSDHead)
     head = MODELS.build(
         ConfigDict(
-            type='SSDHead',
+            type='SSDLiteHead',
             num_classes=3,
             in_channels=(8, 8),
             anchor_generator=dict(

@@ -19,9 +19,9 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mnx_det.apis import (add_launcher_args, add_partial_load_arg,
-                          check_datasets, dataset_classes, load_config,
-                          parse_launcher_args, use_gloo_without_cuda,
-                          without_pretrained)
+                          apply_process_fixes, check_datasets, dataset_classes,
+                          load_config, parse_launcher_args,
+                          use_gloo_without_cuda, without_pretrained)
 from mnx_det.checkpoint import check_checkpoint_classes, check_checkpoint_fits
 from mnx_det.deploy import is_model_file
 from mnx_det.deploy.cli import add_runtime_args, session_options
@@ -94,6 +94,7 @@ def test(cfg, args):
 
 
 def main():
+    apply_process_fixes()
     args = parse_args()
     try:
         cfg = load_config(args.config, args.cfg_options, args.work_dir)

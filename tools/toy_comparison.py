@@ -27,7 +27,8 @@ from mnx_det.analysis.report import FAMILIES, cpu_description
 from mnx_det.analysis.seeds import compare_seeds
 from mnx_det.analysis.toy_comparison import (comparison_report, complexity,
                                              predict, train_and_evaluate)
-from mnx_det.apis import portable_kernels_active, use_portable_kernels
+from mnx_det.apis import (apply_process_fixes, portable_kernels_active,
+                          use_portable_kernels)
 from mnx_det.datasets import make_toy_voc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +95,7 @@ def kernels():
 
 
 def main():
+    apply_process_fixes()
     args = parse_args()
     use_portable_kernels()
     out_dir = Path(args.out_dir)

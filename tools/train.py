@@ -16,9 +16,9 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mnx_det.apis import (WorkDirLock, add_launcher_args, add_partial_load_arg,
-                          check_datasets, check_pretrained, load_config,
-                          parse_launcher_args, use_gloo_without_cuda,
-                          use_portable_kernels)
+                          apply_process_fixes, check_datasets,
+                          check_pretrained, load_config, parse_launcher_args,
+                          use_gloo_without_cuda, use_portable_kernels)
 from mnx_det.checkpoint import (check_checkpoint_fits, remove_partial_files,
                                 resolve_resume)
 from mnx_det.engine import (TrainingPreempted, launcher_world_size,
@@ -113,6 +113,7 @@ def train(cfg, args):
 
 
 def main():
+    apply_process_fixes()
     args = parse_args()
     if args.portable_kernels:
         use_portable_kernels()

@@ -8,14 +8,15 @@ from .config import (PretrainedNotFoundError, check_datasets, check_pretrained,
                      use_gloo_without_cuda)
 from .portable_kernels import (PORTABLE_KERNELS, portable_kernels_active,
                                use_portable_kernels)
+from .process_fixes import apply_process_fixes
 from .toy_run import NO_WORKERS, toy_run_config
 from .work_dir_lock import WorkDirBusyError, WorkDirLock
 
 __all__ = [
     'NO_WORKERS', 'PORTABLE_KERNELS', 'PretrainedNotFoundError',
     'WorkDirBusyError', 'WorkDirLock', 'add_launcher_args',
-    'add_partial_load_arg', 'build_detector', 'check_datasets',
-    'check_pretrained', 'dataset_classes', 'load_config',
+    'add_partial_load_arg', 'apply_process_fixes', 'build_detector',
+    'check_datasets', 'check_pretrained', 'dataset_classes', 'load_config',
     'parse_launcher_args', 'portable_kernels_active', 'set_data_root',
     'toy_run_config', 'use_gloo_without_cuda', 'use_portable_kernels',
     'without_pretrained'

@@ -1,8 +1,11 @@
 """Reading and writing checkpoints safely.
 
 Loading: a local checkpoint is read with ``torch.load(weights_only=True)``
-and an allow-list of plain data classes (:data:`SAFE_CHECKPOINT_TYPES`),
-so loading a file cannot run code. Anything else in a file is refused with
+and an allow-list of plain data classes (:data:`SAFE_CHECKPOINT_TYPES`,
+added to what the process allowed with
+``torch.serialization.add_safe_globals``), so loading a file cannot run
+code; ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` turns that off as it does for
+``torch.load``. Anything else in a file is refused with
 :class:`UnsafeCheckpointError`; a file that is no checkpoint at all
 (truncated, text, random bytes) with :class:`CorruptCheckpointError`.
 Stock mmengine 0.10.7 on PyTorch >= 2.6 refuses its own checkpoints
@@ -18,8 +21,10 @@ the file and the OS error.
 path given to ``load_checkpoint``/``load_from``/``Pretrained`` goes through
 :func:`load_checkpoint_file` (mmengine's scheme registry has no narrower
 hook for local files than the ``''`` prefix), and ``Runner.save_checkpoint``
-through :func:`save_checkpoint_file`. ``import mnx_det`` calls it. Tests:
-``tests/test_compat.py``, ``tests/test_robustness.py``.
+through :func:`save_checkpoint_file`. ``import mnx_det`` does not call it:
+:func:`mnx_det.apis.apply_process_fixes` does (the project's tools, or a
+guest who opts in). Tests: ``tests/test_compat.py``,
+``tests/test_robustness.py``.
 """
 import argparse
 import collections
@@ -43,6 +48,8 @@ from ..errors import UserError
 # official timm-style checkpoints keep their training arguments in a
 # Namespace. Both are plain data; no function is on this list.
 SAFE_CHECKPOINT_TYPES = (collections.Counter, argparse.Namespace)
+# What torch.load reads as true in TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD.
+TRUE_VALUES = ('1', 'y', 'yes', 'true')
 # The temporary file a checkpoint is written to before its rename.
 PARTIAL_SUFFIX = '.part'
 
@@ -76,8 +83,24 @@ def _looks_like_torch_file(filename):
         return f.read(1) == b'\x80'
 
 
+def weights_only_forced_off():
+    """Whether the user set ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``, which
+    makes ``torch.load`` unpickle anything when its caller does not ask."""
+    value = os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '0')
+    return value.lower() in TRUE_VALUES
+
+
+def _types_to_allow():
+    """The :data:`SAFE_CHECKPOINT_TYPES` the process does not allow yet:
+    ``safe_globals`` removes on exit what it added, so adding one the user
+    allowed would take it away from them afterwards."""
+    allowed = torch.serialization.get_safe_globals()
+    return [cls for cls in SAFE_CHECKPOINT_TYPES if cls not in allowed]
+
+
 def load_checkpoint_file(filename, map_location=None):
-    """Load a local checkpoint without letting it run code.
+    """Load a local checkpoint without letting it run code (unless the user
+    set ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``, as for ``torch.load``).
 
     Args:
         filename (str): Path of the checkpoint.
@@ -98,10 +121,11 @@ def load_checkpoint_file(filename, map_location=None):
     if not _looks_like_torch_file(filename):
         raise CorruptCheckpointError(
             f'{corrupt} (neither a zip archive nor a pickle)')
+    weights_only = not weights_only_forced_off()
     try:
-        with torch.serialization.safe_globals(list(SAFE_CHECKPOINT_TYPES)):
+        with torch.serialization.safe_globals(_types_to_allow()):
             return torch.load(
-                filename, map_location=map_location, weights_only=True)
+                filename, map_location=map_location, weights_only=weights_only)
     except pickle.UnpicklingError as exc:
         lines = [line.strip() for line in str(exc).splitlines()]
         reason = next(

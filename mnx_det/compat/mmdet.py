@@ -1,21 +1,12 @@
-"""Fixes for mmdet 3.3.0.
+"""Fixes for mmdet 3.3.0 (``SSDHead``'s missing ``loss_cls`` is fixed on
+this project's own subclass, :class:`mnx_det.models.SSDLiteHead`).
 
-1. ``SSDHead`` cannot predict: ``BaseDenseHead.predict_by_feat`` reads
-   ``self.loss_cls``, which ``SSDHead`` (whose loss is built in) never sets:
-   ``AttributeError: 'SSDHead' object has no attribute 'loss_cls'``
-   (mmdetection issues 11063, 11305, 11780). ``SSDHead.loss_cls`` becomes a
-   property that is ``None`` unless a subclass registers a ``loss_cls``
-   module (as ``SSDLiteFocalHead`` does), so prediction takes the softmax
-   branch as intended; a plain ``None`` class attribute would hide such a
-   module (modules live in ``_modules``, found only after class
-   attributes). Test:
-   ``tests/test_ssdlite.py::test_mmdet_ssdhead_can_predict``.
-2. ``VOCMetric`` labels its per-class table with the 20 VOC names whenever
+1. ``VOCMetric`` labels its per-class table with the 20 VOC names whenever
    the dataset is VOC2007/2012, even when ``metainfo`` sets other classes:
    the rows are mislabelled. The table now uses the dataset's own class
    names. Test: ``tests/test_compat.py::
    test_voc_metric_labels_rows_with_the_dataset_classes``.
-3. ``XMLDataset.parse_data_info`` (and so ``VOCDataset``) lets a bad
+2. ``XMLDataset.parse_data_info`` (and so ``VOCDataset``) lets a bad
    annotation file fail with a bare ``ParseError``, ``AttributeError``,
    ``ValueError`` or ``TypeError`` (e.g. ``int() argument must be ... not
    'NoneType'``) that does not say which of thousands of files is broken.
@@ -29,9 +20,8 @@ import xml.etree.ElementTree as ET
 
 from mmdet.datasets import VOCDataset, XMLDataset
 from mmdet.evaluation import VOCMetric
-from mmdet.models.dense_heads import SSDHead
 
-from .patching import check_upstream, patch
+from .patching import patch
 
 VERSION = '3.3.0'
 
@@ -80,11 +70,8 @@ def apply(check_annotation_file):
     Args:
         check_annotation_file (callable): ``(xml_path, classes)``; raises
             an error naming the file when the file is bad, returns
-            otherwise (fix 3).
+            otherwise (fix 2).
     """
-    check_upstream('mmdet', VERSION, 'SSDHead.loss_cls')
-    if not hasattr(SSDHead, 'loss_cls'):
-        SSDHead.loss_cls = property(lambda self: self._modules.get('loss_cls'))
     patch(VOCMetric, 'compute_metrics', 'mmdet', VERSION,
           _compute_metrics_with_class_names)
     patch(XMLDataset, 'parse_data_info', 'mmdet', VERSION,

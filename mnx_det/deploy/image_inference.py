@@ -13,7 +13,7 @@ from mmdet.registry import VISUALIZERS
 from mmdet.structures import DetDataSample
 from mmengine.utils import ProgressBar
 
-from ..errors import ImageLoadError, UserError
+from ..errors import ImageLoadError, UserError, image_load_error
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
@@ -41,8 +41,7 @@ def read_image(path):
     try:
         image = mmcv.imread(path)
     except Exception as exc:  # whatever the decoder raises, name the file
-        raise ImageLoadError(f'failed to load image: {path} '
-                             f'({type(exc).__name__}: {exc})') from exc
+        raise image_load_error(path, exc) from exc
     if image is None:
         raise ImageLoadError(f'failed to load image: {path} (empty, '
                              'truncated or not an image)')

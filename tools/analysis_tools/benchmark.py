@@ -32,6 +32,7 @@ from mnx_det.analysis.benchmarks import (InconsistentTimingError, SpeedSetup,
                                          bench_widths)
 from mnx_det.analysis.report import FAMILIES, device_name, write_report
 from mnx_det.analysis.timing import keep_freed_memory
+from mnx_det.apis import apply_process_fixes
 
 ROOT = Path(__file__).resolve().parents[2]
 SSDLITE = {f: ROOT / f'configs/ssdlite_{f.lower()}_voc.py' for f in FAMILIES}
@@ -79,6 +80,7 @@ def header(args, kept):
 
 
 def main():
+    apply_process_fixes()
     args = parse_args()
     torch.manual_seed(0)
     kept = keep_freed_memory()

@@ -24,6 +24,7 @@ from mnx_det.analysis.benchmarks.data import (point_at_set, time_loader,
                                               time_train_step, time_transforms,
                                               transform_lines)
 from mnx_det.analysis.report import cpu_description, device_name, write_report
+from mnx_det.apis import apply_process_fixes
 from mnx_det.datasets import check_dataset_files, make_voc_sized_set
 
 
@@ -55,6 +56,7 @@ def describe_set(root, count):
 
 
 def main():
+    apply_process_fixes()
     args = parse_args()
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmdet'))

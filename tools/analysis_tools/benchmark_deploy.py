@@ -19,6 +19,7 @@ import torch
 from mnx_det.analysis.benchmarks.deploy import run
 from mnx_det.analysis.report import FAMILIES, write_report
 from mnx_det.analysis.timing import keep_freed_memory
+from mnx_det.apis import apply_process_fixes
 
 ROOT = Path(__file__).resolve().parents[2]
 TOY_CONFIGS = {
@@ -28,6 +29,7 @@ TOY_CONFIGS = {
 
 
 def main():
+    apply_process_fixes()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--repeats', type=int, default=20)
     parser.add_argument('--threads', type=int, default=2)

@@ -26,6 +26,7 @@ from mnx_det.analysis.benchmarks.data import point_at_set
 from mnx_det.analysis.benchmarks.loaded_training import bench_loaded_training
 from mnx_det.analysis.report import (FAMILIES, cpu_description, device_name,
                                      write_report)
+from mnx_det.apis import apply_process_fixes
 from mnx_det.datasets import make_voc_sized_set
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +50,7 @@ def parse_args():
 
 
 def main():
+    apply_process_fixes()
     args = parse_args()
     cuda = args.device.startswith('cuda')
     if cuda:

@@ -15,7 +15,7 @@ import sys
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
-from mnx_det.apis import build_detector
+from mnx_det.apis import apply_process_fixes, build_detector
 from mnx_det.deploy import export_onnx
 from mnx_det.deploy.cli import add_export_args
 from mnx_det.errors import UserError
@@ -39,6 +39,7 @@ def parse_args():
 
 
 def main():
+    apply_process_fixes()
     args = parse_args()
     register_all_modules()
     cfg = Config.fromfile(args.config)

@@ -10,7 +10,7 @@ import sys
 from mmdet.utils import register_all_modules
 from mmengine.config import DictAction
 
-from mnx_det.apis import check_datasets, load_config
+from mnx_det.apis import apply_process_fixes, check_datasets, load_config
 from mnx_det.deploy import ORTSession
 from mnx_det.deploy.quantize import quantize_detector
 from mnx_det.errors import UserError
@@ -24,6 +24,7 @@ def positive_int(text):
 
 
 def main():
+    apply_process_fixes()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('onnx_file')
     parser.add_argument(

@@ -14,7 +14,7 @@ import sys
 
 from mmengine.config import DictAction
 
-from mnx_det.apis import load_config
+from mnx_det.apis import apply_process_fixes, load_config
 from mnx_det.datasets.doctor import check_datasets
 from mnx_det.errors import UserError
 
@@ -33,6 +33,7 @@ def parse_args():
 
 
 def main():
+    apply_process_fixes()
     args = parse_args()
     try:
         cfg = load_config(args.config, args.cfg_options)

@@ -20,5 +20,6 @@ model = dict(
         out_channels=(96, 1280, 512, 256, 256, 64),
         mid_ratios=(0.2, 0.5, 0.5, 0.5),
         type='SSDLiteNeck',
-        extra_block=dict(type='InvertedResidual', act_cfg=dict(type='ReLU6'))),
+        extra_block=dict(
+            type='InvertedResidualExtraBlock', act_cfg=dict(type='ReLU6'))),
     bbox_head=dict(in_channels=(96, 1280, 512, 256, 256, 64)))

@@ -75,6 +75,23 @@ class SSDLiteHead(SSDHead):
         self.batched_loss = batched_loss
         self._priors_key = self._priors = None
 
+    @property
+    def loss_cls(self):
+        """The classification loss module, None for SSD's built-in loss.
+
+        mmdet 3.3.0's ``BaseDenseHead.predict_by_feat`` reads
+        ``self.loss_cls``, which ``SSDHead`` never sets (``AttributeError``;
+        mmdetection issues 11063, 11305, 11780); None takes its softmax
+        branch. A subclass that assigns a loss module (as
+        :class:`SSDLiteFocalHead` does) is read back here: modules live in
+        ``_modules``, which a plain class attribute would hide.
+        """
+        return self._modules.get('loss_cls')
+
+    @loss_cls.setter
+    def loss_cls(self, module):
+        self._modules['loss_cls'] = module
+
     def _init_layers(self):
         self.cls_convs = nn.ModuleList()
         self.reg_convs = nn.ModuleList()

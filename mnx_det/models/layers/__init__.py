@@ -10,7 +10,9 @@ __all__ = [
     'sandglass_hidden_channels', 'tap_location'
 ]
 
-# mmdet builds its InvertedResidual directly and never registers it; the
-# SSDLite-MobileNetV2 neck names it as its extra layer type.
-if MODELS.get('InvertedResidual') is None:
-    MODELS.register_module(module=InvertedResidual)
+# The extra layer of SSDLite-MobileNetV2 is mmdet's InvertedResidual, which
+# mmdet builds directly and never registers. It is registered under a name
+# of this project's: the name InvertedResidual stays free for mmdet and for
+# the projects that import this one.
+MODELS.register_module(
+    name='InvertedResidualExtraBlock', module=InvertedResidual)
