@@ -250,6 +250,29 @@ def test_world_size_comes_from_the_launcher():
         launcher_world_size('pytorch', {})
 
 
+def test_slurm_world_size_is_mmengines(monkeypatch):
+    """The schedule is scaled for the processes mmengine's slurm launcher
+    counts: after its set-up the slurm and pytorch names agree."""
+    import os
+
+    from mmengine.dist import utils as dist_utils
+    environ = dict(
+        os.environ,
+        SLURM_PROCID='3',
+        SLURM_NTASKS='16',
+        SLURM_NODELIST='node[1-2]',
+        SLURM_LOCALID='3',
+        MASTER_ADDR='node1')
+    environ.pop('WORLD_SIZE', None)
+    monkeypatch.setattr(os, 'environ', environ)  # mmengine writes to it
+    monkeypatch.setattr(dist_utils.torch_dist, 'init_process_group',
+                        lambda **kwargs: None)
+    monkeypatch.setattr(torch.cuda, 'set_device', lambda device: None)
+    scaled_for = launcher_world_size('slurm')
+    dist_utils._init_dist_slurm('nccl')
+    assert scaled_for == launcher_world_size('pytorch') == 16
+
+
 def test_resume_with_another_process_count_is_refused():
     hook = ScheduleScalingHook(world_size=1, check_resume=True)
     checkpoint = dict(meta=dict())

@@ -210,6 +210,43 @@ def test_two_processes_share_the_one_process_recipe(small_toy_voc, tmp_path):
             'this run has 1') in resumed.stderr
 
 
+@pytest.mark.parametrize('script, args, tool_args', [
+    ('slurm_train.sh', ['configs/x.py', 'work_dirs/x', '--resume'], [
+        'configs/x.py', '--work-dir=work_dirs/x', '--launcher=slurm',
+        '--resume'
+    ]),
+    ('slurm_test.sh', ['configs/x.py', 'x.pth', '--show-dir', 'vis'],
+     ['configs/x.py', 'x.pth', '--launcher=slurm', '--show-dir', 'vis']),
+])
+def test_slurm_scripts_hand_srun_mmdets_arguments(tmp_path, script, args,
+                                                  tool_args):
+    fake = tmp_path / 'srun'
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$SRUN_LOG"\n')
+    fake.chmod(0o755)
+    log = tmp_path / 'srun.log'
+    env = dict(
+        os.environ,
+        PATH=f'{tmp_path}:{os.environ["PATH"]}',
+        SRUN_LOG=str(log),
+        GPUS='16',
+        GPUS_PER_NODE='8',
+        CPUS_PER_TASK='4',
+        SRUN_ARGS='--quotatype=auto')
+    result = subprocess.run(
+        ['bash', f'tools/{script}', 'gpu', 'mnx'] + args,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True)
+    assert result.returncode == 0, result.stderr
+    tool = script.replace('slurm_', '').replace('.sh', '.py')
+    assert log.read_text().splitlines() == [
+        '-p', 'gpu', '--job-name=mnx', '--gres=gpu:8', '--ntasks=16',
+        '--ntasks-per-node=8', '--cpus-per-task=4', '--kill-on-bad-exit=1',
+        '--quotatype=auto', 'python', '-u', f'tools/{tool}'
+    ] + tool_args
+
+
 def test_paper_config_without_imagenet_weights_stops(small_toy_voc, tmp_path):
     work_dir = tmp_path / 'run'
     result = run_tool([
