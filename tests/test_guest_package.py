@@ -165,7 +165,7 @@ def test_wheel_ships_the_package_configs_and_tools(wheel):
         'model-index.yml', 'configs/metafile.yml',
         'configs/ssdlite_mobilenext_voc.py',
         'configs/_base_/default_runtime.py', 'tools/train.py', 'tools/test.py',
-        'tools/slurm_train.sh', 'tools/dist_train.sh'
+        'tools/slurm_train.sh', 'tools/slurm_launch.sh', 'tools/dist_train.sh'
     } <= shipped
     configs = {str(p.relative_to(ROOT)) for p in ROOT.glob('configs/**/*.py')}
     assert {n
