@@ -213,7 +213,8 @@ def _sleep_when_ready(ready):
 def test_forked_children_die_of_sigterm_after_a_failed_run():
     # a run that failed never restores the handler it replaced; the next
     # run then restores that stale one: forked children (a pool's workers)
-    # must still die of the SIGTERM their pool ends them with
+    # must still die of the SIGTERM their pool ends them with, and survive
+    # one that the scheduler sends to every process (from another pid)
     previous = signal.getsignal(signal.SIGTERM)
     failed, later = PreemptionHook(), PreemptionHook()
     try:
@@ -226,6 +227,9 @@ def test_forked_children_die_of_sigterm_after_a_failed_run():
         child = context.Process(target=_sleep_when_ready, args=(ready, ))
         child.start()
         assert ready.wait(20)
+        subprocess.run(['kill', '-TERM', str(child.pid)], check=True)
+        child.join(1)
+        assert child.is_alive()
         child.terminate()
         child.join(20)
         assert child.exitcode == -signal.SIGTERM
@@ -233,31 +237,43 @@ def test_forked_children_die_of_sigterm_after_a_failed_run():
         signal.signal(signal.SIGTERM, previous)
 
 
-def test_sigterm_saves_stops_and_resume_continues_exactly(
-        small_toy_voc, tmp_path):
-    work_dir = tmp_path / 'run'
-    work_dir.mkdir()
-    stale = work_dir / '.iter_2.pth.x1y2.part'  # a save SIGKILLed earlier
-    stale.write_bytes(b'half')
+def _stopped_run(small_toy_voc, work_dir, delivery, **options):
+    """tools/train.py on 12 iterations, sent SIGTERM at the third: to the
+    main process, to its process group, or to ``timeout`` running it (which
+    signals the main process and then the group). (output, exit code)."""
     options = toy_cfg_options(
         small_toy_voc,
         **dict(SHORT, **{
             'train_cfg.max_iters': 12,
             'randomness.seed': 0
-        }))
+        }, **options))
+    command = [
+        sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', work_dir
+    ] + as_cli(options)
+    if delivery == 'timeout':
+        command = ['timeout', '600'] + command
     process = subprocess.Popen(
-        [sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', work_dir]
-        + as_cli(options),
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        cwd=ROOT)
+        cwd=ROOT,
+        start_new_session=True)
     for line in process.stdout:
         if 'Iter(train) [ 3/12]' in line:
-            process.send_signal(signal.SIGTERM)
+            if delivery == 'process group':
+                os.killpg(process.pid, signal.SIGTERM)
+            else:
+                process.send_signal(signal.SIGTERM)
             break
     output = process.communicate(timeout=300)[0]
-    assert process.returncode == 143, output[-3000:]
+    return output, process.returncode
+
+
+def _assert_resume_continues_exactly(small_toy_voc, work_dir, tmp_path,
+                                     output):
+    """The run stopped with a checkpoint of its next iteration, and the
+    resumed run's next iteration equals an uninterrupted run's."""
     stopped = int(
         re.search(r'training stopped after iteration (\d+)', output)[1])
     assert 3 <= stopped < 12
@@ -265,8 +281,6 @@ def test_sigterm_saves_stops_and_resume_continues_exactly(
     assert (work_dir / 'last_checkpoint').read_text() == str(checkpoint)
     assert load_checkpoint_file(str(checkpoint))['meta']['iter'] == stopped
     assert not (work_dir / '.train.lock').exists()
-    assert not stale.exists()
-    # the resumed run's next iteration equals an uninterrupted run's
     losses = {}
     for name, resume in (('resumed', True), ('uninterrupted', False)):
         cfg = short_config(small_toy_voc,
@@ -279,6 +293,34 @@ def test_sigterm_saves_stops_and_resume_continues_exactly(
         losses[name] = runner.message_hub.get_scalar('train/loss').current()
     assert losses['resumed'] == pytest.approx(
         losses['uninterrupted'], rel=1e-5)
+
+
+def test_sigterm_saves_stops_and_resume_continues_exactly(
+        small_toy_voc, tmp_path):
+    work_dir = tmp_path / 'run'
+    work_dir.mkdir()
+    stale = work_dir / '.iter_2.pth.x1y2.part'  # a save SIGKILLed earlier
+    stale.write_bytes(b'half')
+    output, code = _stopped_run(small_toy_voc, work_dir, 'main process')
+    assert code == 143, output[-3000:]
+    assert not stale.exists()
+    _assert_resume_continues_exactly(small_toy_voc, work_dir, tmp_path, output)
+
+
+@pytest.mark.parametrize('delivery', ['process group', 'timeout'])
+def test_sigterm_to_every_process_with_loader_workers(small_toy_voc, tmp_path,
+                                                      delivery):
+    """Slurm signals every process of the job step, timeout(1) and container
+    runtimes the process group: the loader workers get SIGTERM too."""
+    work_dir = tmp_path / 'run'
+    output, code = _stopped_run(
+        small_toy_voc, work_dir, delivery, **{
+            'train_dataloader.num_workers': 1,
+            'train_dataloader.persistent_workers': True
+        })
+    assert code == 143, output[-3000:]
+    assert 'killed by signal' not in output
+    _assert_resume_continues_exactly(small_toy_voc, work_dir, tmp_path, output)
 
 
 # -- P3: the work-dir lock ---------------------------------------------------

@@ -1,7 +1,9 @@
 """Stop training cleanly when the job is told to stop."""
+import multiprocessing.util
 import os
 import os.path as osp
 import signal
+import threading
 
 import torch
 from mmdet.registry import HOOKS
@@ -35,11 +37,10 @@ def _iteration(checkpoint):
 
 
 # Signals a PreemptionHook ever handled in this process. A forked child (a
-# loader worker, the VOC metric's pool) must die of them as before: a pool
-# terminates its workers with SIGTERM and waits for them. Whether a hook's
-# handler is still installed is asked at fork time: a run that failed
-# never restores the handler it replaced, and the next run then restores
-# that stale one.
+# loader worker, the VOC metric's pool) must not run the hook's handler.
+# Whether a hook's handler is still installed is asked at fork time: a run
+# that failed never restores the handler it replaced, and the next run then
+# restores that stale one.
 _HANDLED = set()
 
 
@@ -50,7 +51,54 @@ def _default_handlers_in_child():
             signal.signal(signum, signal.SIG_DFL)
 
 
-os.register_at_fork(after_in_child=_default_handlers_in_child)
+def _die_of_the_parents_signals(parent, signals):
+    """In a multiprocessing child: wait for ``signals`` (blocked in every
+    thread), die of one the parent sent, ignore the others."""
+    while True:
+        info = signal.sigwaitinfo(signals)
+        if info.si_pid == parent:
+            # unblocked in this thread alone, the default action ends the
+            # process as the parent asked
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {info.si_signo})
+            os.kill(os.getpid(), info.si_signo)
+            return
+
+
+def _survive_the_schedulers_signals(hook):
+    """A loader worker (or a pool's worker) forked while ``hook`` lives.
+
+    Slurm signals every process of a job step, ``timeout`` and container
+    runtimes the whole process group: a worker that died of that signal
+    would fail the main process (``DataLoader worker ... is killed by
+    signal``) before it saves. The worker ignores the hook's signals from
+    anyone but its parent, and still dies of the ones its parent sends (a
+    pool terminating its workers, a loader shutting one down), which the
+    sender's pid tells apart. A program a worker starts with ``subprocess``
+    inherits the blocked mask: it must unblock the signals it needs.
+    """
+    signals = set(hook.signals)
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    threading.Thread(
+        target=_die_of_the_parents_signals,
+        args=(os.getppid(), signals),
+        name='preemption-signals',
+        daemon=True).start()
+
+
+def _unblock_in_child():
+    # a child forked by a worker (other than a multiprocessing one, which
+    # gets its own guard) starts with the signals unblocked
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
+
+
+_fork_handlers = []
+
+
+def _install_fork_handlers():
+    if not _fork_handlers:
+        os.register_at_fork(after_in_child=_default_handlers_in_child)
+        os.register_at_fork(after_in_child=_unblock_in_child)
+        _fork_handlers.append(True)
 
 
 @HOOKS.register_module()
@@ -69,6 +117,12 @@ class PreemptionHook(Hook):
     the processes agree every iteration on whether any was signalled, so
     all stop after the same one.
 
+    The signal may reach every process of the job (Slurm signals a whole
+    job step, ``timeout`` and container runtimes a process group): the
+    loader workers forked while the hook exists ignore it unless their
+    parent sends it, so the main process can finish the iteration and save
+    (:func:`_survive_the_schedulers_signals`).
+
     Args:
         signals (Sequence[str]): Signal names. Default: ('SIGTERM', ).
     """
@@ -79,11 +133,16 @@ class PreemptionHook(Hook):
         self.signals = [signal.Signals[name] for name in signals]
         self.received = 0
         self._previous = {}
+        _HANDLED.update(self.signals)
+        _install_fork_handlers()
+        # The Runner forks the training loader's workers before the first
+        # hook call, so the guard is registered here; it goes with the hook.
+        multiprocessing.util.register_after_fork(
+            self, _survive_the_schedulers_signals)
 
     def before_train(self, runner):
         for signum in self.signals:
             self._previous[signum] = signal.signal(signum, self._receive)
-            _HANDLED.add(signum)
 
     def after_train(self, runner):
         for signum, handler in self._previous.items():
