@@ -124,6 +124,12 @@ def test_swapped_box_stops_training_before_it_starts(toy_copy, tmp_path):
      '<xmin>300</xmin><ymin>300</ymin><xmax>400</xmax><ymax>400</ymax>',
      r'box \(300, 300, 400, 400\) is outside the 160x160 image'),
     (r'<ymin>\d+</ymin>', '<ymin>abc</ymin>', "<ymin> is not a number: 'abc'"),
+    (r'<xmax>\d+</xmax>', '<xmax>nan</xmax>',
+     "<xmax> is not a finite number: 'nan'"),
+    (r'<xmin>\d+</xmin>', '<xmin>-inf</xmin>',
+     "<xmin> is not a finite number: '-inf'"),
+    (r'<ymax>\d+</ymax>', '<ymax>1e999</ymax>',
+     "<ymax> is not a finite number: '1e999'"),
     (r'<bndbox>.*</bndbox>', '', 'no <bndbox>'),
     (r'<name>\w+</name>', '<name>tvmonitr</name>',
      "class 'tvmonitr' is not in the class list")
@@ -134,6 +140,16 @@ def test_bad_objects_are_named(toy_copy, old, new, message):
         toy_dataset(toy_copy)
     assert re.search(rf'{re.escape(str(path))}: object 0 \(\w+\): {message}',
                      str(error.value)), str(error.value)
+
+
+@pytest.mark.parametrize('value', ['nan', 'inf', '1e999'])
+def test_size_that_is_not_finite_is_named(toy_copy, value):
+    path = edit_xml(toy_copy, '000003', r'<width>\d+</width>',
+                    f'<width>{value}</width>')
+    with pytest.raises(AnnotationError) as error:
+        toy_dataset(toy_copy)
+    assert (f"{path}: no usable <size>: <width> is not a finite number: "
+            f"'{value}'") in str(error.value)
 
 
 def test_invalid_objects_can_be_skipped(toy_copy, log_lines):

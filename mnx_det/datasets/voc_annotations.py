@@ -6,6 +6,7 @@ object whose class name has a typo is dropped without a word. These checks
 name the file, the object and the values instead. They serve the dataset
 (:class:`CheckedVOCDataset`) and the dataset doctor (:mod:`.doctor`).
 """
+import math
 import xml.etree.ElementTree as ET
 from typing import List, NamedTuple, Optional
 
@@ -72,9 +73,12 @@ def _number(element, tag):
     if child is None or child.text is None or not child.text.strip():
         return None, f'no <{tag}>'
     try:
-        return float(child.text), None
+        value = float(child.text)
     except ValueError:
         return None, f'<{tag}> is not a number: {child.text.strip()!r}'
+    if not math.isfinite(value):  # nan, inf, or too large (1e999)
+        return None, f'<{tag}> is not a finite number: {child.text.strip()!r}'
+    return value, None
 
 
 def read_voc_annotation(path, classes, check_size=True):
