@@ -427,6 +427,32 @@ def test_infer_goes_past_bad_images_with_unique_names(untrained_export,
     assert vis.shape == (6000, 8000, 3)
 
 
+def test_infer_keeps_one_output_per_image_of_a_glob(untrained_export, tmp_path,
+                                                    monkeypatch, capsys):
+    """Two folders holding an x.jpg each: two outputs, under the path each
+    has below the folder they share."""
+    _, old = untrained_export
+    for folder in ('1', '2'):
+        (tmp_path / 'g' / folder).mkdir(parents=True)
+        cv2.imwrite(
+            str(tmp_path / 'g' / folder / 'x.jpg'),
+            np.full((120, 160, 3), 90, np.uint8))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # the old file's missing contract
+        code = run_script([
+            'tools/infer.py', f'{tmp_path}/g/*/x.jpg', TOY_CONFIG, old,
+            '--out-dir', tmp_path / 'out'
+        ], monkeypatch)
+    assert code == 0
+    assert '2 images, 2 written' in capsys.readouterr().out
+    assert sorted(
+        str(p.relative_to(tmp_path / 'out'))
+        for p in (tmp_path / 'out').rglob('x.jpg*')) == [
+            'preds/1/x.jpg.json', 'preds/2/x.jpg.json', 'vis/1/x.jpg',
+            'vis/2/x.jpg'
+        ]
+
+
 @pytest.mark.parametrize('num_images', ['0', '-90'])
 def test_quantize_refuses_bad_arguments(untrained_export, tmp_path,
                                         monkeypatch, capsys, num_images):

@@ -24,8 +24,10 @@ class NoImagesError(UserError, FileNotFoundError):
 
 def list_images(pattern):
     """``(path, name)`` of the images an INPUT (an image, a folder or a
-    glob) names, sorted; the name keeps the file's extension, so ``a.jpg``
-    and ``a.png`` never share an output."""
+    glob) names, sorted. The name is the image's path under the folder all
+    of them share, extension kept: ``a.jpg`` and ``a.png``, or ``g/1/x.jpg``
+    and ``g/2/x.jpg`` (names ``1/x.jpg``, ``2/x.jpg``), never share an
+    output."""
     if osp.isdir(pattern):
         files = [osp.join(pattern, f) for f in os.listdir(pattern)]
     else:
@@ -33,7 +35,8 @@ def list_images(pattern):
     images = sorted(f for f in files if f.lower().endswith(IMAGE_SUFFIXES))
     if not images:
         raise NoImagesError(f'no images at {pattern}')
-    return [(path, osp.basename(path)) for path in images]
+    root = osp.commonpath([osp.dirname(osp.abspath(f)) for f in images])
+    return [(path, osp.relpath(osp.abspath(path), root)) for path in images]
 
 
 def read_image(path):
@@ -109,8 +112,9 @@ def save_result(name, image, result, visualizer, out_dir):
         draw_gt=False,
         out_file=osp.join(out_dir, 'vis', name))
     pred = result.pred_instances
-    os.makedirs(osp.join(out_dir, 'preds'), exist_ok=True)
-    with open(osp.join(out_dir, 'preds', f'{name}.json'), 'w') as f:
+    pred_file = osp.join(out_dir, 'preds', f'{name}.json')
+    os.makedirs(osp.dirname(pred_file), exist_ok=True)
+    with open(pred_file, 'w') as f:
         json.dump(
             dict(
                 labels=pred.labels.tolist(),
