@@ -247,6 +247,37 @@ def test_doctor_finds_every_fault_in_one_pass(toy_copy):
     assert 'objects per class:' in out and '16 images checked' in out
 
 
+def _test_split(root):
+    return root / 'VOC2007' / 'ImageSets' / 'Main' / 'test.txt'
+
+
+@pytest.mark.parametrize('fault, problem', [
+    ('typo', r"no object of the class 'botle' \(a typo of 'bottle'\? "
+     r'It has \d+ objects here\)'),
+    ('string', "metainfo.classes is the string 'sheep', which the dataset "
+     r"reads letter by letter: write classes=\('sheep', \)"),
+    ('empty', 'test.txt: lists no images'),
+    ('twice', r'test.txt: lists \d{6} 2 times'),
+])
+def test_doctor_finds_split_and_class_faults(toy_copy, fault, problem):
+    split = _test_split(toy_copy)
+    classes = {'typo': '(sheep,tvmonitor,botle)', 'string': 'sheep'}
+    if fault == 'empty':
+        split.write_text('')
+    if fault == 'twice':
+        split.write_text(split.read_text() + split.read_text().split()[0] +
+                         '\n')
+    options = toy_cfg_options(f'{toy_copy}/')
+    if fault in classes:
+        options['test_dataloader.dataset.metainfo.classes'] = classes[fault]
+    result = run_tool(
+        ['tools/misc/check_dataset.py', TOY_CONFIG, '--split', 'test'] +
+        as_cli(options))
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert re.search(problem, result.stdout), result.stdout[-2000:]
+    assert 'no problems found' not in result.stdout
+
+
 def test_doctor_passes_a_clean_set(small_toy_voc):
     result = run_tool(
         ['tools/misc/check_dataset.py', TOY_CONFIG, '--split', 'test'] +

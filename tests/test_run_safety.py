@@ -28,7 +28,8 @@ from mnx_det.checkpoint import (latest_loadable_checkpoint,
                                 load_checkpoint_file, resolve_resume,
                                 save_checkpoint_file)
 from mnx_det.deploy import ORTDetector, export_onnx
-from mnx_det.deploy.contract import ContractMismatchError
+from mnx_det.deploy.contract import (ContractMismatchError,
+                                     MalformedContractError)
 from mnx_det.engine import NonFiniteLossError, PreemptionHook
 from mnx_det.errors import ConfigError
 from mnx_det.testing.helpers import (ROOT, TOY_CONFIG, as_cli, run_script,
@@ -86,6 +87,31 @@ def test_onnx_file_of_other_classes_is_refused(untrained_export, small_toy_voc,
     assert "config: ('sheep', 'tvmonitor', 'bottle')" in err
     with pytest.warns(UserWarning, match='records no export contract'):
         ORTDetector(old, classes=TOY_CLASSES)
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('classes', '[sheep', 'is not JSON'),
+    ('classes', '"sheep"', 'should be a list of class names'),
+    ('mean', '[1, 2]', 'should be three numbers'),
+    ('max_per_img', '-3', 'should be a positive integer'),
+])
+def test_malformed_contract_is_named(untrained_export, small_toy_voc, tmp_path,
+                                     monkeypatch, capsys, key, value, message):
+    other, _ = untrained_export
+    model = onnx.load(other)
+    (entry, ) = [p for p in model.metadata_props if p.key == f'mnx_det.{key}']
+    entry.value = value
+    edited = str(tmp_path / 'edited.onnx')
+    onnx.save(model, edited)
+    expected = f'{edited}: its contract entry mnx_det.{key} {message}'
+    with pytest.raises(MalformedContractError, match=re.escape(expected)):
+        ORTDetector(edited, classes=TOY_CLASSES)
+    code = run_script(['tools/test.py', TOY_CONFIG, edited] +
+                      as_cli(toy_cfg_options(small_toy_voc, **NO_WORKERS)),
+                      monkeypatch)
+    assert code == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith(f'error: {expected}')
 
 
 def test_checkpoint_of_other_class_order_is_refused(tmp_path, small_toy_voc,

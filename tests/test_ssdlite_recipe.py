@@ -1,6 +1,7 @@
 """The official SSDLite recipe around the network: priors, losses,
 post-processing, augmentation, schedule scaling, the missing-weights stop."""
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -273,20 +274,55 @@ def test_slurm_world_size_is_mmengines(monkeypatch):
     assert scaled_for == launcher_world_size('pytorch') == 16
 
 
+def fake_runner(max_iters=10, batch_size=2):
+    """What ScheduleScalingHook reads of a Runner; warnings go to
+    ``.logged``."""
+    logged = []
+    return SimpleNamespace(
+        train_loop=SimpleNamespace(max_iters=max_iters),
+        train_dataloader=SimpleNamespace(batch_size=batch_size),
+        logger=SimpleNamespace(warning=logged.append),
+        logged=logged)
+
+
 def test_resume_with_another_process_count_is_refused():
     hook = ScheduleScalingHook(world_size=1, check_resume=True)
-    checkpoint = dict(meta=dict())
-    ScheduleScalingHook(world_size=2).before_save_checkpoint(None, checkpoint)
+    checkpoint = dict(meta=dict(iter=4))
+    ScheduleScalingHook(world_size=2).before_save_checkpoint(
+        fake_runner(), checkpoint)
     assert checkpoint['meta']['world_size'] == 2
     with pytest.raises(
             ScheduleScalingError,
             match='trained with 2 processes and this run has 1'):
-        hook.after_load_checkpoint(None, checkpoint)
+        hook.after_load_checkpoint(fake_runner(), checkpoint)
     ScheduleScalingHook(
         world_size=2,
-        check_resume=True).after_load_checkpoint(None, checkpoint)
+        check_resume=True).after_load_checkpoint(fake_runner(), checkpoint)
     # loading weights for a new run (load_from) is not resuming
     ScheduleScalingHook(world_size=1).after_load_checkpoint(None, checkpoint)
+
+
+def test_resume_past_the_end_is_refused_and_another_batch_said():
+    checkpoint = dict(meta=dict(iter=6))
+    ScheduleScalingHook(world_size=1).before_save_checkpoint(
+        fake_runner(batch_size=2), checkpoint)
+    hook = ScheduleScalingHook(world_size=1, check_resume=True)
+    for max_iters in (3, 6):
+        with pytest.raises(
+                ScheduleScalingError,
+                match=f'at iteration 6 and this run ends at '
+                f'train_cfg.max_iters={max_iters}: nothing would train'):
+            hook.after_load_checkpoint(fake_runner(max_iters), checkpoint)
+    runner = fake_runner(max_iters=12, batch_size=4)
+    hook.after_load_checkpoint(runner, checkpoint)
+    assert runner.logged == [
+        'resuming with 4 images per process where the checkpoint was '
+        'trained with 2: the iterations and lr stay as configured, so each '
+        'now sees 4 images'
+    ]
+    same = fake_runner(max_iters=12, batch_size=2)
+    hook.after_load_checkpoint(same, checkpoint)
+    assert same.logged == []
 
 
 def test_missing_weights_message_for_frozen_backbones():

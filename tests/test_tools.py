@@ -97,6 +97,13 @@ def test_resume_after_kill(small_toy_voc, tmp_path):
     # the resumed run logged only the remaining iterations
     logged = [s['iter'] for s in last_run_losses(work_dir)]
     assert min(logged) > done and max(logged) == 40
+    # resuming the finished run would train nothing: said, not a silent 0
+    finished = run_tool(args + ['--resume'] + options)
+    assert finished.returncode == 1
+    assert finished.stderr.strip().splitlines()[-1] == (
+        'error: cannot resume: the checkpoint is at iteration 40 and this '
+        'run ends at train_cfg.max_iters=40: nothing would train. Set a '
+        'max_iters above 40, or train without --resume.')
 
 
 def last_run_losses(work_dir):

@@ -3,6 +3,7 @@ datasets checked in one pass, all problems reported at once, with the
 statistics worth a look before a long run (objects per class and per image,
 image sizes). ``tools/misc/check_dataset.py`` is its command line."""
 import collections
+import difflib
 import os.path as osp
 import statistics
 
@@ -36,6 +37,46 @@ def image_problems(img_path, annotation):
             f'{annotation.path} says {annotation.width}x{annotation.height}'
         ]
     return []
+
+
+def split_problems(image_list, ids):
+    """Problems of a split's image list: no images, or an id listed twice
+    (a test split would score that image twice)."""
+    if not ids:
+        return [f'{image_list}: lists no images']
+    return [
+        f'{image_list}: lists {img_id} {count} times'
+        for img_id, count in collections.Counter(ids).items() if count > 1
+    ]
+
+
+def class_problems(image_list, classes, names):
+    """A configured class without any object among ``names`` (the class of
+    every object in the split): most often a typo, and then the objects of
+    the class meant are dropped without a word (they are another VOC class,
+    outside the subset)."""
+    counts = collections.Counter(names)
+    problems = []
+    for name in classes:
+        if counts[name]:
+            continue
+        close = difflib.get_close_matches(name, list(counts), n=1)
+        hint = (f' (a typo of {close[0]!r}? It has {counts[close[0]]} '
+                'objects here)' if close else '')
+        problems.append(f'{image_list}: no object of the class {name!r}{hint}')
+    return problems
+
+
+def configured_classes(cfg, report):
+    """The classes of a dataset config; a bare string (read letter by
+    letter by the dataset) is a problem, and taken as one name."""
+    classes = cfg.get('metainfo', {}).get('classes') or VOC_CLASSES
+    if isinstance(classes, str):
+        report.problems.append(
+            f'metainfo.classes is the string {classes!r}, which the dataset '
+            f'reads letter by letter: write classes=({classes!r}, )')
+        return (classes, )
+    return tuple(classes)
 
 
 class DatasetReport:
@@ -83,7 +124,7 @@ class DatasetReport:
 def check_voc_dataset(cfg, report):
     """Check one VOC dataset config into ``report``, with a progress bar."""
     layout = voc_layout(cfg)
-    classes = tuple(cfg.get('metainfo', {}).get('classes') or VOC_CLASSES)
+    classes = configured_classes(cfg, report)
     image_list = layout.image_list
     if not osp.isfile(image_list):
         report.problems.append(f'{image_list}: image list does not exist')
@@ -91,6 +132,10 @@ def check_voc_dataset(cfg, report):
     with open(image_list) as f:
         ids = [line.strip() for line in f if line.strip()]
     print(f'{image_list}: {len(ids)} images', flush=True)
+    report.problems += split_problems(image_list, ids)
+    if not ids:
+        return
+    names = []
     for img_id in track_iter_progress(ids):
         annotation = read_voc_annotation(
             osp.join(layout.annotations, f'{img_id}.xml'), classes)
@@ -98,6 +143,8 @@ def check_voc_dataset(cfg, report):
         report.problems += image_problems(
             osp.join(layout.images, f'{img_id}.jpg'), annotation)
         report.add(annotation, classes)
+        names += [obj.name for obj in annotation.objects if obj.name]
+    report.problems += class_problems(image_list, classes, names)
 
 
 def check_datasets(dataset_cfg):

@@ -24,6 +24,43 @@ class ContractMismatchError(UserError, ValueError):
     """An exported file was made for another config."""
 
 
+class MalformedContractError(UserError, ValueError):
+    """An exported file's contract is not what the exporter writes."""
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _three_numbers(value):
+    return (isinstance(value, list) and len(value) == 3
+            and all(map(_number, value)))
+
+
+# What the exporter writes under each key (after JSON decoding); keys
+# that are not listed (a later version's) are kept unchecked.
+CONTRACT_FIELDS = {
+    'classes':
+    ('a list of class names',
+     lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v)),
+    'input_size': ('a positive integer', _count),
+    'batch_size': ('a positive integer', _count),
+    'mean': ('three numbers', _three_numbers),
+    'std': ('three numbers', _three_numbers),
+    'score_thr': ('a number', _number),
+    'iou_threshold': ('a number', _number),
+    'max_per_img': ('a positive integer', _count),
+    'class_scores': ('a name', lambda v: isinstance(v, str)),
+    'bbox_coder': ('a config dict', lambda v: isinstance(v, dict)),
+    'postprocess': ('true or false', lambda v: isinstance(v, bool)),
+    'version': ('a version string', lambda v: isinstance(v, str)),
+}
+
+
 def export_contract(module, classes):
     """The contract of an :class:`~.export.ExportableSSD` as
     ``metadata_props`` entries (str -> str)."""
@@ -45,13 +82,32 @@ def export_contract(module, classes):
     }
 
 
-def read_contract(metadata):
-    """The contract in a file's metadata map (``{}`` for a file exported
-    before contracts were recorded)."""
-    return {
-        key[len(PREFIX):]: json.loads(value)
-        for key, value in metadata.items() if key.startswith(PREFIX)
-    }
+def read_contract(metadata, path):
+    """The contract in the metadata map of the file ``path`` (``{}`` for a
+    file exported before contracts were recorded).
+
+    Raises:
+        MalformedContractError: A value is not JSON, or not what the
+            exporter writes under its key; names the file and the key.
+    """
+    contract = {}
+    for key, text in metadata.items():
+        if not key.startswith(PREFIX):
+            continue
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise MalformedContractError(
+                f'{path}: its contract entry {key} is not JSON ({exc}): '
+                f'{str(text)[:80]!r}; export the file again') from None
+        name = key[len(PREFIX):]
+        expected, valid = CONTRACT_FIELDS.get(name, (None, None))
+        if valid is not None and not valid(value):
+            raise MalformedContractError(
+                f'{path}: its contract entry {key} should be {expected}, '
+                f'got {value!r:.80}; export the file again')
+        contract[name] = value
+    return contract
 
 
 def check_contract(contract, path, classes=None, mean=None, std=None):

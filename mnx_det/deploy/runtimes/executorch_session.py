@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import torch
 
-from ..contract import read_contract
+from ..contract import MalformedContractError, read_contract
 from ..export import RAW_OUTPUTS
 from .base import DeployModelError, DeploySession
 
@@ -49,7 +49,15 @@ class ExecuTorchSession(DeploySession):
                 f'{CONTRACT_METHOD} (write it with '
                 'tools/deployment/pytorch2executorch.py)')
         (text, ) = program.load_method(CONTRACT_METHOD).execute([])
-        self.contract = read_contract(json.loads(text))
+        try:
+            metadata = json.loads(text)
+        except ValueError:
+            metadata = None
+        if not isinstance(metadata, dict):
+            raise MalformedContractError(
+                f'{path}: its {CONTRACT_METHOD} does not hold a JSON '
+                f'object: {str(text)[:80]!r}; export the file again')
+        self.contract = read_contract(metadata, path)
         self.batch_size = self.contract['batch_size']
         self.input_size = self.contract['input_size']
         return RAW_OUTPUTS

@@ -37,7 +37,7 @@ class ORTSession(DeploySession):
         self.batch_size = shape[0] if isinstance(shape[0], int) else None
         self.input_size = shape[2]
         self.contract = read_contract(
-            self.session.get_modelmeta().custom_metadata_map)
+            self.session.get_modelmeta().custom_metadata_map, path)
         return [o.name for o in self.session.get_outputs()]
 
     def _run(self, batch):

@@ -41,15 +41,17 @@ def _onednn_cap():
     return cap.upper() if cap else None
 
 
-def ir_contract(model):
-    """The contract kept in an IR's ``rt_info`` (``{}`` if none)."""
+def ir_contract(model, path):
+    """The contract kept in the ``rt_info`` of the IR ``model`` read from
+    ``path`` (``{}`` if none)."""
     if not model.has_rt_info([RT_INFO_SECTION]):
         return {}
     section = model.get_rt_info()[RT_INFO_SECTION]
-    return read_contract({
-        PREFIX + key: value.astype(str)
-        for key, value in section.items()
-    })
+    return read_contract(
+        {
+            PREFIX + key: value.astype(str)
+            for key, value in section.items()
+        }, path)
 
 
 def onnx_contract(path):
@@ -57,7 +59,7 @@ def onnx_contract(path):
     import onnx
     return read_contract(
         {p.key: p.value
-         for p in onnx.load(path).metadata_props})
+         for p in onnx.load(path).metadata_props}, path)
 
 
 class OpenVINOSession(DeploySession):
@@ -110,7 +112,7 @@ class OpenVINOSession(DeploySession):
             shape[0].get_length() if shape[0].is_static else None)
         self.input_size = shape[2].get_length()
         self.contract = (
-            ir_contract(model)
+            ir_contract(model, path)
             if path.lower().endswith('.xml') else onnx_contract(path))
         self.output_names = [o.get_any_name() for o in model.outputs]
         return self.output_names

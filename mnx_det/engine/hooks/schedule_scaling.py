@@ -130,14 +130,33 @@ class ScheduleScalingHook(Hook):
         self.check_resume = check_resume
 
     def before_save_checkpoint(self, runner, checkpoint):
-        checkpoint.setdefault('meta', {})['world_size'] = self.world_size
+        meta = checkpoint.setdefault('meta', {})
+        meta['world_size'] = self.world_size
+        meta['batch_size'] = runner.train_dataloader.batch_size
 
     def after_load_checkpoint(self, runner, checkpoint):
-        saved = checkpoint.get('meta', {}).get('world_size')
-        if self.check_resume and saved not in (None, self.world_size):
+        if not self.check_resume:
+            return
+        meta = checkpoint.get('meta', {})
+        saved = meta.get('world_size')
+        if saved not in (None, self.world_size):
             raise ScheduleScalingError(
                 f'cannot resume: the checkpoint was trained with {saved} '
                 f'processes and this run has {self.world_size}; its '
                 'iterations, lr and lr steps were scaled for '
                 f'{saved}. Resume with {saved} processes, or start a new '
                 'run (load_from) to change the count.')
+        max_iters = runner.train_loop.max_iters
+        if meta.get('iter', 0) >= max_iters:
+            raise ScheduleScalingError(
+                f"cannot resume: the checkpoint is at iteration {meta['iter']}"
+                f' and this run ends at train_cfg.max_iters={max_iters}: '
+                'nothing would train. Set a max_iters above '
+                f"{meta['iter']}, or train without --resume.")
+        saved, batch = meta.get(
+            'batch_size'), runner.train_dataloader.batch_size
+        if saved not in (None, batch):
+            runner.logger.warning(
+                f'resuming with {batch} images per process where the '
+                f'checkpoint was trained with {saved}: the iterations and lr '
+                f'stay as configured, so each now sees {batch} images')
