@@ -40,6 +40,10 @@ class ConfigError(UserError, ValueError):
     """A config file is missing, or a value in it cannot work."""
 
 
+class ConfigNotFoundError(ConfigError, FileNotFoundError):
+    """A config file, or a ``_base_`` file it names, does not exist."""
+
+
 def user_message(exc):
     """The message of a :class:`UserError` for an ``error:`` line.
 

@@ -17,7 +17,8 @@ import sys
 
 from mmdet.utils import register_all_modules
 
-from mnx_det.apis import apply_process_fixes, dataset_classes, load_config
+from mnx_det.apis import (apply_process_fixes, dataset_classes, load_config,
+                          probability)
 from mnx_det.checkpoint import check_checkpoint_classes
 from mnx_det.deploy import is_model_file, open_session
 from mnx_det.deploy.cli import add_runtime_args, session_options
@@ -51,7 +52,7 @@ def main():
     parser.add_argument(
         'checkpoint', help='a .pth, or an exported .onnx, .xml or .pte')
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--score-thr', type=float, default=0.3)
+    parser.add_argument('--score-thr', type=probability, default=0.3)
     add_runtime_args(parser)
     args = parser.parse_args()
     register_all_modules()

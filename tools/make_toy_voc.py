@@ -4,6 +4,7 @@
 """
 import argparse
 
+from mnx_det.apis import non_negative_int, positive_int
 from mnx_det.datasets import make_toy_voc
 
 
@@ -14,10 +15,10 @@ def main():
         nargs='?',
         default='data/toy_voc',
         help='folder to write VOCdevkit/ into (default: data/toy_voc)')
-    parser.add_argument('--trainval', type=int, default=160)
-    parser.add_argument('--test', type=int, default=40)
-    parser.add_argument('--image-size', type=int, default=160)
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--trainval', type=positive_int, default=160)
+    parser.add_argument('--test', type=positive_int, default=40)
+    parser.add_argument('--image-size', type=positive_int, default=160)
+    parser.add_argument('--seed', type=non_negative_int, default=0)
     args = parser.parse_args()
     root = make_toy_voc(
         args.out,

@@ -28,7 +28,7 @@ from mnx_det.analysis.seeds import compare_seeds
 from mnx_det.analysis.toy_comparison import (comparison_report, complexity,
                                              predict, train_and_evaluate)
 from mnx_det.apis import (apply_process_fixes, portable_kernels_active,
-                          use_portable_kernels)
+                          positive_int, use_portable_kernels)
 from mnx_det.datasets import make_toy_voc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,21 +44,24 @@ def parse_args():
     parser.add_argument('--data', default='data/toy_voc')
     parser.add_argument(
         '--seeds',
-        type=int,
+        type=positive_int,
         default=4,
         help='training seeds (0..N-1); each trains both detectors')
     parser.add_argument(
         '--iters',
-        type=int,
+        type=positive_int,
         default=100,
         help='iterations per run (the toy schedule rescaled to it)')
     parser.add_argument(
         '--test-images',
-        type=int,
+        type=positive_int,
         default=200,
         help='toy test images: evaluation is cheap next to training')
     parser.add_argument(
-        '--images', type=int, default=4, help='test images in detections.png')
+        '--images',
+        type=positive_int,
+        default=4,
+        help='test images in detections.png')
     return parser.parse_args()
 
 

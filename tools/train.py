@@ -19,8 +19,8 @@ from mnx_det.apis import (WorkDirLock, add_launcher_args, add_partial_load_arg,
                           apply_process_fixes, check_datasets,
                           check_pretrained, load_config, parse_launcher_args,
                           use_gloo_without_cuda, use_portable_kernels)
-from mnx_det.checkpoint import (check_checkpoint_fits, remove_partial_files,
-                                resolve_resume)
+from mnx_det.checkpoint import (CheckpointNotFoundError, check_checkpoint_fits,
+                                remove_partial_files, resolve_resume)
 from mnx_det.engine import (TrainingPreempted, launcher_world_size,
                             scale_schedule)
 from mnx_det.errors import UserError, user_message
@@ -99,9 +99,17 @@ def converter_commands():
     }
 
 
-def train(cfg, args):
+def check_inputs(cfg):
+    """What the run reads, checked before it writes anything (the work dir
+    included)."""
     check_pretrained(cfg, converter_commands())
     check_datasets(cfg, ('train', 'val'))
+    load_from = cfg.get('load_from')
+    if load_from and '://' not in load_from and not osp.isfile(load_from):
+        raise CheckpointNotFoundError(f'checkpoint {load_from} does not exist')
+
+
+def train(cfg, args):
     schedule = scale_schedule(cfg, launcher_world_size(args.launcher))
     resolve_resume(cfg)
     runner = Runner.from_cfg(cfg)
@@ -122,6 +130,7 @@ def main():
         cfg = load_config(args.config, args.cfg_options, args.work_dir)
         apply_args(cfg, args)
         use_gloo_without_cuda(cfg)
+        check_inputs(cfg)
         if is_first_process():
             lock = WorkDirLock(cfg.work_dir).acquire()
             for path in remove_partial_files(cfg.work_dir):

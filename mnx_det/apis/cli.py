@@ -1,6 +1,9 @@
-"""Command-line arguments the tools share, with mmdet's names."""
+"""Command-line arguments the tools share, with mmdet's names, and the
+argparse types that turn a bad value into a usage error (exit 2, one
+line) instead of a traceback later."""
 import argparse
 import os
+import os.path as osp
 
 
 def add_launcher_args(parser):
@@ -32,3 +35,65 @@ def parse_launcher_args(parser):
     if args.local_rank is not None:
         os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
+
+
+def _at_least(minimum):
+
+    def integer(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'expected an integer, got {text!r}') from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f'must be at least {minimum}, got {value}')
+        return value
+
+    return integer
+
+
+# argparse types: an integer of at least 1, of at least 0
+positive_int = _at_least(1)
+non_negative_int = _at_least(0)
+
+
+def positive_float(text):
+    """An argparse type: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'expected a number, got {text!r}') from None
+    if not 0 < value < float('inf'):
+        raise argparse.ArgumentTypeError(
+            f'must be a finite number above 0, got {text}')
+    return value
+
+
+def probability(text):
+    """An argparse type: a number from 0 to 1 (a score threshold)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'expected a number, got {text!r}') from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f'must be between 0 and 1, got {text}')
+    return value
+
+
+def output_file(text):
+    """An argparse type: a file to write, whose folder exists or can be
+    made (not an existing folder, nothing below a file)."""
+    if osp.isdir(text):
+        raise argparse.ArgumentTypeError(
+            f'{text} is a folder: give the file to write')
+    parent = osp.dirname(osp.abspath(text))
+    while not osp.exists(parent):
+        parent = osp.dirname(parent)
+    if not osp.isdir(parent):
+        raise argparse.ArgumentTypeError(
+            f'cannot write {text}: {parent} is a file, not a folder')
+    return text

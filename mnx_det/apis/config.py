@@ -7,7 +7,7 @@ from mmdet.registry import DATASETS
 from mmengine.config import Config
 
 from ..datasets import check_dataset_files, leaf_datasets
-from ..errors import ConfigError, UserError
+from ..errors import ConfigError, ConfigNotFoundError, UserError
 from .config_checks import checked_options, syntax_error_message
 
 
@@ -24,9 +24,13 @@ def load_config(path, cfg_options=None, work_dir=None):
             :func:`~.config_checks.checked_options`).
     """
     if not osp.isfile(path):
-        raise ConfigError(f'config {path} does not exist')
+        raise ConfigNotFoundError(f'config {path} does not exist')
     try:
         cfg = Config.fromfile(path)
+    except FileNotFoundError as exc:  # a _base_ file
+        raise ConfigNotFoundError(
+            f'config {path} inherits {osp.normpath(exc.filename)}, which '
+            'does not exist (see its _base_)') from None
     except SyntaxError as exc:
         message = syntax_error_message(path)
         if message is None:

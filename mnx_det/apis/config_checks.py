@@ -76,13 +76,19 @@ def _missing_key_message(key, parts, index, node):
             f'{NEW_KEY_PREFIX}{key}=... to add a key on purpose)')
 
 
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def checked_options(cfg_dict, options):
     """``options`` (``--cfg-options``) ready for ``merge_from_dict``: every
     key must exist in ``cfg_dict``, except keys written with a leading
-    ``+``, which add new ones (the ``+`` is dropped).
+    ``+``, which add new ones (the ``+`` is dropped); a number stays a
+    number (``DictAction`` leaves what does not parse as one a string).
 
     Raises:
-        ConfigError: naming the key and the closest existing one.
+        ConfigError: naming the key and the closest existing one, or the
+            key, the config's number and the value given.
     """
     checked = {}
     for key, value in options.items():
@@ -96,5 +102,8 @@ def checked_options(cfg_dict, options):
                 raise ConfigError(
                     _missing_key_message(key, parts, index, node))
             node = child
+        if _is_number(node) and isinstance(value, str):
+            raise ConfigError(f'--cfg-options {key}: expected a number (the '
+                              f'config has {node}), got {value!r}')
         checked[key] = value
     return checked

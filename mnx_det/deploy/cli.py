@@ -1,5 +1,6 @@
 """Command-line arguments of the tools that run exported files
 (``tools/test.py``, ``tools/infer.py``)."""
+from ..apis import output_file, positive_int
 from .runtimes import SESSIONS
 from .runtimes.openvino_session import HINTS, PRECISIONS
 
@@ -14,7 +15,9 @@ def add_runtime_args(parser):
         help='runtime of the exported file (default: ONNX Runtime for '
         '.onnx, OpenVINO for .xml, ExecuTorch for .pte)')
     group.add_argument(
-        '--threads', type=int, help="the runtime's threads (default: its own)")
+        '--threads',
+        type=positive_int,
+        help="the runtime's threads (default: its own)")
     group.add_argument(
         '--precision',
         choices=PRECISIONS,
@@ -41,9 +44,10 @@ def add_export_args(parser, suffix):
     ``--input-size``: what every export tool takes. Returns the parser."""
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--out', required=True, help=f'the {suffix} file')
+    parser.add_argument(
+        '--out', required=True, type=output_file, help=f'the {suffix} file')
     parser.add_argument(
         '--input-size',
-        type=int,
+        type=positive_int,
         help="side of the square input (default: the config's input_size)")
     return parser

@@ -97,6 +97,10 @@ def quantize_detector(onnx_file, out_file, cfg, num_images):
     model = onnx.load(onnx_file)
     shape = model.graph.input[0].type.tensor_type.shape
     batch = shape.dim[0].dim_value or 1  # 0 for a dynamic batch
+    if num_images < batch:  # ONNX Runtime would collect no batch at all
+        raise CalibrationError(
+            f'{onnx_file} takes batches of {batch} images: calibrate with at '
+            f'least {batch} images, got {num_images}')
     size = shape.dim[2].dim_value
     quantize_static(
         onnx_file,

@@ -32,7 +32,7 @@ from mnx_det.analysis.benchmarks import (InconsistentTimingError, SpeedSetup,
                                          bench_widths)
 from mnx_det.analysis.report import FAMILIES, device_name, write_report
 from mnx_det.analysis.timing import keep_freed_memory
-from mnx_det.apis import apply_process_fixes
+from mnx_det.apis import apply_process_fixes, positive_int
 
 ROOT = Path(__file__).resolve().parents[2]
 SSDLITE = {f: ROOT / f'configs/ssdlite_{f.lower()}_voc.py' for f in FAMILIES}
@@ -45,9 +45,9 @@ def parse_args():
         '--quick',
         action='store_true',
         help='tiny run to check the tool: 1 repeat, batch 2')
-    parser.add_argument('--size', type=int, default=320)
-    parser.add_argument('--batch', type=int, default=8)
-    parser.add_argument('--repeats', type=int, default=20)
+    parser.add_argument('--size', type=positive_int, default=320)
+    parser.add_argument('--batch', type=positive_int, default=8)
+    parser.add_argument('--repeats', type=positive_int, default=20)
     parser.add_argument(
         '--out-dir',
         help='where to write the tables (default: benchmarks/; a temporary '

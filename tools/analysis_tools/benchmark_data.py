@@ -24,7 +24,7 @@ from mnx_det.analysis.benchmarks.data import (point_at_set, time_loader,
                                               time_train_step, time_transforms,
                                               transform_lines)
 from mnx_det.analysis.report import cpu_description, device_name, write_report
-from mnx_det.apis import apply_process_fixes
+from mnx_det.apis import apply_process_fixes, non_negative_int, positive_int
 from mnx_det.datasets import check_dataset_files, make_voc_sized_set
 
 
@@ -32,11 +32,12 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         'config', nargs='?', default='configs/ssdlite_mobilenext_voc.py')
-    parser.add_argument('--images', type=int, default=200)
-    parser.add_argument('--workers', type=int, nargs='+', default=[0, 1, 2, 4])
-    parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--batches', type=int, default=20)
-    parser.add_argument('--steps', type=int, default=5)
+    parser.add_argument('--images', type=positive_int, default=200)
+    parser.add_argument(
+        '--workers', type=non_negative_int, nargs='+', default=[0, 1, 2, 4])
+    parser.add_argument('--batch-size', type=positive_int, default=8)
+    parser.add_argument('--batches', type=positive_int, default=20)
+    parser.add_argument('--steps', type=positive_int, default=5)
     parser.add_argument(
         '--real',
         action='store_true',

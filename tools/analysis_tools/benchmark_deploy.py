@@ -19,7 +19,7 @@ import torch
 from mnx_det.analysis.benchmarks.deploy import run
 from mnx_det.analysis.report import FAMILIES, write_report
 from mnx_det.analysis.timing import keep_freed_memory
-from mnx_det.apis import apply_process_fixes
+from mnx_det.apis import apply_process_fixes, positive_int
 
 ROOT = Path(__file__).resolve().parents[2]
 TOY_CONFIGS = {
@@ -31,8 +31,8 @@ TOY_CONFIGS = {
 def main():
     apply_process_fixes()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--repeats', type=int, default=20)
-    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--repeats', type=positive_int, default=20)
+    parser.add_argument('--threads', type=positive_int, default=2)
     parser.add_argument('--checkpoints', nargs=2, metavar=('MNX', 'MV2'))
     parser.add_argument('--out-dir', default=str(ROOT / 'benchmarks'))
     args = parser.parse_args()

@@ -26,7 +26,7 @@ from mnx_det.analysis.benchmarks.data import point_at_set
 from mnx_det.analysis.benchmarks.loaded_training import bench_loaded_training
 from mnx_det.analysis.report import (FAMILIES, cpu_description, device_name,
                                      write_report)
-from mnx_det.apis import apply_process_fixes
+from mnx_det.apis import apply_process_fixes, non_negative_int, positive_int
 from mnx_det.datasets import make_voc_sized_set
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,11 +35,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cuda')
-    parser.add_argument('--batch-sizes', type=int, nargs='+', default=[24, 32])
     parser.add_argument(
-        '--workers', type=int, default=4, help='loader processes')
-    parser.add_argument('--iters', type=int, default=30)
-    parser.add_argument('--images', type=int, default=400)
+        '--batch-sizes', type=positive_int, nargs='+', default=[24, 32])
+    parser.add_argument(
+        '--workers', type=non_negative_int, default=4, help='loader processes')
+    parser.add_argument('--iters', type=positive_int, default=30)
+    parser.add_argument('--images', type=positive_int, default=400)
     parser.add_argument(
         '--channels-last',
         action='store_true',

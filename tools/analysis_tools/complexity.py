@@ -6,13 +6,15 @@ MobileNeXt vs MobileNetV2 beside the paper's tables.
     python tools/analysis_tools/complexity.py --paper  # writes benchmarks/
 """
 import argparse
+import sys
 from pathlib import Path
 
-from mmengine.config import Config
 
 from mnx_det.analysis.complexity_report import (NOTES, config_table,
                                                 detector_table, imagenet_table)
 from mnx_det.analysis.report import write_report
+from mnx_det.apis import load_config, positive_int
+from mnx_det.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
 SSDLITE_CONFIGS = {
@@ -28,7 +30,7 @@ def parse_args():
     parser.add_argument('config', nargs='?', help='detector config')
     parser.add_argument(
         '--shape',
-        type=int,
+        type=positive_int,
         nargs=2,
         default=None,
         metavar=('H', 'W'),
@@ -48,8 +50,11 @@ def parse_args():
 def main():
     args = parse_args()
     if args.config:
-        shape = args.shape or (Config.fromfile(args.config).get(
-            'input_size', 320), ) * 2
+        try:
+            cfg = load_config(args.config)
+        except UserError as exc:
+            sys.exit(f'error: {exc}')
+        shape = args.shape or (cfg.get('input_size', 320), ) * 2
         print('\n'.join(config_table(args.config, shape)))
     if args.paper:
         configs = {k: ROOT / v for k, v in SSDLITE_CONFIGS.items()}

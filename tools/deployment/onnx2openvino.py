@@ -11,6 +11,7 @@ import argparse
 import os.path as osp
 import sys
 
+from mnx_det.apis import output_file
 from mnx_det.deploy.openvino_ir import convert_to_ir
 from mnx_det.errors import UserError
 
@@ -18,7 +19,8 @@ from mnx_det.errors import UserError
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('onnx_file')
-    parser.add_argument('--out', required=True, help='the .xml file')
+    parser.add_argument(
+        '--out', required=True, type=output_file, help='the .xml file')
     args = parser.parse_args()
     if not args.out.endswith('.xml'):
         sys.exit(f'error: --out must be an .xml file, got {args.out}')

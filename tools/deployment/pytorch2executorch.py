@@ -16,7 +16,7 @@ import sys
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
-from mnx_det.apis import apply_process_fixes, build_detector
+from mnx_det.apis import apply_process_fixes, build_detector, positive_int
 from mnx_det.deploy.cli import add_export_args
 from mnx_det.deploy.executorch_export import export_executorch
 from mnx_det.errors import UserError
@@ -27,7 +27,10 @@ def main():
     parser = add_export_args(
         argparse.ArgumentParser(description=__doc__.splitlines()[0]), '.pte')
     parser.add_argument(
-        '--batch', type=int, default=1, help='fixed batch size (default 1)')
+        '--batch',
+        type=positive_int,
+        default=1,
+        help='fixed batch size (default 1)')
     args = parser.parse_args()
     if not args.out.endswith('.pte'):
         sys.exit(f'error: --out must be a .pte file, got {args.out}')

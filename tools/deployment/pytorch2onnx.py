@@ -15,7 +15,7 @@ import sys
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
-from mnx_det.apis import apply_process_fixes, build_detector
+from mnx_det.apis import apply_process_fixes, build_detector, positive_int
 from mnx_det.deploy import export_onnx
 from mnx_det.deploy.cli import add_export_args
 from mnx_det.errors import UserError
@@ -26,7 +26,10 @@ def parse_args():
         argparse.ArgumentParser(description=__doc__.splitlines()[0]), '.onnx')
     batch = parser.add_mutually_exclusive_group()
     batch.add_argument(
-        '--batch', type=int, default=1, help='fixed batch size (default 1)')
+        '--batch',
+        type=positive_int,
+        default=1,
+        help='fixed batch size (default 1)')
     batch.add_argument(
         '--dynamic-batch',
         action='store_true',

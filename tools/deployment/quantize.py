@@ -10,17 +10,11 @@ import sys
 from mmdet.utils import register_all_modules
 from mmengine.config import DictAction
 
-from mnx_det.apis import apply_process_fixes, check_datasets, load_config
+from mnx_det.apis import (apply_process_fixes, check_datasets, load_config,
+                          output_file, positive_int)
 from mnx_det.deploy import ORTSession
 from mnx_det.deploy.quantize import quantize_detector
 from mnx_det.errors import UserError
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
-    return value
 
 
 def main():
@@ -36,7 +30,7 @@ def main():
         type=positive_int,
         default=100,
         help='calibration images, spread over the training set')
-    parser.add_argument('--out', required=True)
+    parser.add_argument('--out', required=True, type=output_file)
     parser.add_argument(
         '--cfg-options',
         nargs='+',

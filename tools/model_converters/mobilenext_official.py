@@ -8,21 +8,23 @@ Example::
 The result loads with ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
 """
 import argparse
+import sys
 
-import torch
-
-from mnx_det.checkpoint import load_checkpoint_file
+from mnx_det.apis import output_file, positive_float
+from mnx_det.checkpoint import load_checkpoint_file, save_checkpoint_file
 from mnx_det.checkpoint.convert import convert_official
+from mnx_det.errors import UserError
 from mnx_det.models import MobileNeXt
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='official checkpoint (any of its forms)')
-    parser.add_argument('dst', help='where to write the converted weights')
+    parser.add_argument(
+        'dst', type=output_file, help='where to write the converted weights')
     parser.add_argument(
         '--widen-factor',
-        type=float,
+        type=positive_float,
         default=1.0,
         help='width multiplier the checkpoint was trained with')
     parser.add_argument(
@@ -33,14 +35,18 @@ def parse_args():
 def main():
     args = parse_args()
     backbone = MobileNeXt(widen_factor=args.widen_factor)
-    checkpoint = load_checkpoint_file(args.src, map_location='cpu')
-    state_dict = convert_official(checkpoint, backbone, use_ema=args.ema)
-    torch.save(
-        dict(
-            state_dict=state_dict,
-            meta=dict(
-                source=args.src, widen_factor=args.widen_factor,
-                ema=args.ema)), args.dst)
+    try:
+        checkpoint = load_checkpoint_file(args.src, map_location='cpu')
+        state_dict = convert_official(checkpoint, backbone, use_ema=args.ema)
+        save_checkpoint_file(
+            dict(
+                state_dict=state_dict,
+                meta=dict(
+                    source=args.src,
+                    widen_factor=args.widen_factor,
+                    ema=args.ema)), args.dst)
+    except UserError as exc:
+        sys.exit(f'error: {exc}')
     print(f'wrote {len(state_dict)} tensors for MobileNeXt(widen_factor='
           f'{args.widen_factor}) to {args.dst}')
 
