@@ -2,6 +2,7 @@
 SyncBN switch), COCO-format VOC and pycocotools evaluation."""
 import json
 import math
+import os
 
 import pytest
 import torch
@@ -219,13 +220,19 @@ def test_converter_tool_writes_mmdets_files_and_stops_on_bad_xml(
         tmp_path, monkeypatch):
     root = make_toy_voc(tmp_path / 'toy', num_trainval=4, num_test=2)
     out = tmp_path / 'annotations'
-    assert run_script([
-        'tools/dataset_converters/pascal_voc.py', root, '-o', out,
-        '--out-format', 'coco'
-    ], monkeypatch) == 0
+    umask = os.umask(0o022)
+    try:
+        assert run_script([
+            'tools/dataset_converters/pascal_voc.py', root, '-o', out,
+            '--out-format', 'coco'
+        ], monkeypatch) == 0
+    finally:
+        os.umask(umask)
     assert sorted(p.name for p in out.iterdir()) == [
         'voc07_test.json', 'voc07_trainval.json'
     ]
+    # the mode any new file gets (the temporary file's was 0600)
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o644}
     written = json.loads((out / 'voc07_test.json').read_text())
     assert written == voc_to_coco(root, ('2007', ), 'test', progress=False)
     assert [c['name'] for c in written['categories']

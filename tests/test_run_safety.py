@@ -25,8 +25,8 @@ from mnx_det.checkpoint import (CheckpointMismatchError, CheckpointWriteError,
                                 check_checkpoint_classes)
 from mnx_det.checkpoint import io as checkpoint_io
 from mnx_det.checkpoint import (latest_loadable_checkpoint,
-                                load_checkpoint_file, resolve_resume,
-                                save_checkpoint_file)
+                                load_checkpoint_file, remove_partial_files,
+                                resolve_resume, save_checkpoint_file)
 from mnx_det.deploy import ORTDetector, export_onnx
 from mnx_det.deploy.contract import (ContractMismatchError,
                                      MalformedContractError)
@@ -199,6 +199,59 @@ def test_diverged_weights_are_never_saved(small_toy_voc, tmp_path):
             dict(state_dict={'bn.running_var': torch.tensor([float('inf')])}),
             str(tmp_path / 'x.pth'))
     assert not (tmp_path / 'x.pth').exists()
+
+
+WRITE_THEN_TERMINATE = """
+import os, signal, sys, time
+from mnx_det.apis import exit_on_termination
+from mnx_det.fileio import atomic_open
+exit_on_termination()
+with atomic_open(sys.argv[1]) as f:
+    f.write('half of it')
+    f.flush()
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+"""
+
+
+def test_a_tool_stopped_while_writing_leaves_nothing(tmp_path):
+    """A writer stopped by SIGTERM (a tool calls exit_on_termination)
+    leaves neither the file nor its temporary file; one killed outright
+    leaves only a hidden temporary file that remove_partial_files clears."""
+    target = tmp_path / 'annotations.json'
+    result = subprocess.run(
+        [sys.executable, '-c', WRITE_THEN_TERMINATE,
+         str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60)
+    assert result.returncode == 143, result.stderr[-2000:]
+    assert list(tmp_path.iterdir()) == []
+    killed = subprocess.run([
+        sys.executable, '-c',
+        WRITE_THEN_TERMINATE.replace('SIGTERM', 'SIGKILL'),
+        str(target)
+    ],
+                            timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    (partial, ) = tmp_path.iterdir()
+    assert partial.name.startswith('.annotations.json.')
+    assert remove_partial_files(str(tmp_path)) == [str(partial)]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_appears_with_its_contract_or_not_at_all(tmp_path, monkeypatch):
+    from mnx_det.deploy import export as export_module
+
+    def fails(*args, **kwargs):
+        raise KeyboardInterrupt  # stopped between the graph and contract
+
+    monkeypatch.setattr(export_module, 'export_contract', fails)
+    with pytest.raises(KeyboardInterrupt):
+        export_onnx(
+            build_detector(str(TOY_CONFIG)).eval(),
+            str(tmp_path / 'model.onnx'), 160)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_full_disk_is_one_error_and_modes_follow_the_umask(tmp_path):

@@ -17,8 +17,8 @@ import sys
 
 from mmdet.utils import register_all_modules
 
-from mnx_det.apis import (apply_process_fixes, dataset_classes, load_config,
-                          probability)
+from mnx_det.apis import (apply_process_fixes, dataset_classes,
+                          exit_on_termination, load_config, probability)
 from mnx_det.checkpoint import check_checkpoint_classes
 from mnx_det.deploy import is_model_file, open_session
 from mnx_det.deploy.cli import add_runtime_args, session_options
@@ -46,6 +46,7 @@ def build_detector(args, cfg, classes):
 
 def main():
     apply_process_fixes()
+    exit_on_termination()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('input', help='an image, a folder or a glob')
     parser.add_argument('config')

@@ -30,6 +30,7 @@ from mnx_det.analysis.toy_comparison import (comparison_report, complexity,
 from mnx_det.apis import (apply_process_fixes, portable_kernels_active,
                           positive_int, use_portable_kernels)
 from mnx_det.datasets import make_toy_voc
+from mnx_det.fileio import atomic_open
 
 ROOT = Path(__file__).resolve().parents[1]
 DETECTORS = {
@@ -111,7 +112,8 @@ def main():
         iters=args.iters, test_images=args.test_images, kernels=kernels())
     report = comparison_report(
         compare_seeds(maps), list(range(args.seeds)), complexities, setting)
-    (out_dir / 'comparison.md').write_text(report)
+    with atomic_open(out_dir / 'comparison.md') as f:
+        f.write(report)
     detections_figure(predictions, setting['classes'],
                       out_dir / 'detections.png')
     training_curves(log_dirs, out_dir / 'training_curves.png')

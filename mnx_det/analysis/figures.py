@@ -9,6 +9,8 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
+from ..fileio import atomic_path  # noqa: E402
+
 # Box colours (RGB) that stand out from the toy objects' own colours.
 COLOURS = [(255, 150, 0), (200, 0, 200), (0, 0, 0)]
 SCALE = 3  # draw on enlarged images so that labels stay readable
@@ -58,7 +60,8 @@ def detections_figure(predictions, classes, path, score_thr=0.3):
     fig.suptitle(f'toy VOC test images (detections with score >= '
                  f'{score_thr})')
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with atomic_path(path) as partial:
+        fig.savefig(partial, dpi=100)
     plt.close(fig)
 
 
@@ -96,7 +99,8 @@ def training_curves(log_dirs, path):
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with atomic_path(path) as partial:
+        fig.savefig(partial, dpi=100)
     plt.close(fig)
 
 
@@ -117,5 +121,6 @@ def latency_vs_madds(madds, times, widths, device, png):
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(png, dpi=100)
+    with atomic_path(png) as partial:
+        fig.savefig(partial, dpi=100)
     plt.close(fig)

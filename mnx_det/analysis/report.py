@@ -6,6 +6,8 @@ from pathlib import Path
 
 import torch
 
+from ..fileio import atomic_open
+
 FAMILIES = ('MobileNeXt', 'MobileNetV2')
 # /proc/cpuinfo flags -> the names the tables use.
 ISA_FEATURES = {
@@ -63,6 +65,7 @@ def write_report(lines, path):
     print(text)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    with atomic_open(path) as f:
+        f.write(text)
     print(f'written to {path}')
     return path

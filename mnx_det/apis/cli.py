@@ -4,6 +4,8 @@ line) instead of a traceback later."""
 import argparse
 import os
 import os.path as osp
+import signal
+import sys
 
 
 def add_launcher_args(parser):
@@ -97,3 +99,15 @@ def output_file(text):
         raise argparse.ArgumentTypeError(
             f'cannot write {text}: {parent} is a file, not a folder')
     return text
+
+
+def exit_on_termination():
+    """Turn SIGTERM and SIGHUP into ``SystemExit(128 + N)``: a tool stopped
+    by its scheduler or terminal then unwinds, and the files it was
+    writing (:mod:`mnx_det.fileio`) are removed instead of left behind."""
+
+    def stop(signum, frame):
+        sys.exit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)

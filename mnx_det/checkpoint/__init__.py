@@ -1,13 +1,14 @@
 """Checkpoints: safe loading and atomic saving (:mod:`.io`), the exact-fit
 check (:mod:`.fit`), resuming (:mod:`.resume`) and converters of other
 projects' weights (:mod:`.convert`)."""
+from ..fileio import remove_partial_files
 from .fit import (CheckpointMismatchError, check_checkpoint_classes,
                   check_checkpoint_fits, check_fit, model_state, select_prefix,
                   strip_prefix)
 from .io import (CheckpointNotFoundError, CheckpointWriteError,
                  CorruptCheckpointError, NonFiniteCheckpointError,
                  UnsafeCheckpointError, install, load_checkpoint_file,
-                 remove_partial_files, save_checkpoint_file)
+                 save_checkpoint_file)
 from .resume import ResumeError, latest_loadable_checkpoint, resolve_resume
 
 __all__ = [

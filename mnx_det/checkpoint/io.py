@@ -29,11 +29,9 @@ guest who opts in). Tests: ``tests/test_compat.py``,
 import argparse
 import collections
 import errno
-import glob
 import os
 import os.path as osp
 import pickle
-import tempfile
 import zipfile
 
 import torch
@@ -42,6 +40,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 from ..compat import patch
 from ..errors import UserError
+from ..fileio import atomic_open
 
 # Classes besides tensors and builtin containers that may appear in a
 # checkpoint: mmengine's MultiStepLR keeps its milestones in a Counter, and
@@ -50,8 +49,6 @@ from ..errors import UserError
 SAFE_CHECKPOINT_TYPES = (collections.Counter, argparse.Namespace)
 # What torch.load reads as true in TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD.
 TRUE_VALUES = ('1', 'y', 'yes', 'true')
-# The temporary file a checkpoint is written to before its rename.
-PARTIAL_SUFFIX = '.part'
 
 
 class CheckpointNotFoundError(UserError, FileNotFoundError):
@@ -163,13 +160,6 @@ def _os_error(exc):
     return exc
 
 
-def _umask_mode():
-    """The mode the user's umask gives a new file (mkstemp's is 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def save_checkpoint_file(checkpoint, filename):
     """``torch.save`` to a temporary file beside ``filename``, flushed to
     disk, then renamed over it: ``filename`` is either the old file or the
@@ -187,19 +177,9 @@ def save_checkpoint_file(checkpoint, filename):
             f'refusing to save checkpoint {filename}: {bad} holds NaN or '
             'infinite values (training diverged; lower the lr). Training '
             'stops here; the checkpoints before it are intact.')
-    folder = osp.dirname(osp.abspath(filename))
-    os.makedirs(folder, exist_ok=True)
-    fd, partial = tempfile.mkstemp(
-        prefix=f'.{osp.basename(filename)}.',
-        suffix=PARTIAL_SUFFIX,
-        dir=folder)
     try:
-        with os.fdopen(fd, 'wb') as f:
+        with atomic_open(filename, 'wb') as f:
             torch.save(checkpoint, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(partial, _umask_mode())
-        os.replace(partial, filename)
     except (OSError, RuntimeError) as exc:
         cause = _os_error(exc)
         if cause is None:
@@ -208,18 +188,6 @@ def save_checkpoint_file(checkpoint, filename):
             f'cannot write checkpoint {filename}: {cause.strerror} '
             f'({errno.errorcode.get(cause.errno, cause.errno)}); the '
             'previous checkpoints are intact') from None
-    finally:
-        if osp.exists(partial):
-            os.remove(partial)
-
-
-def remove_partial_files(folder):
-    """Remove what a save killed midway left in ``folder`` (its temporary
-    files); return their paths."""
-    partial = glob.glob(osp.join(folder, f'.*{PARTIAL_SUFFIX}'))
-    for path in partial:
-        os.remove(path)
-    return partial
 
 
 def _save_local_files_atomically(save_checkpoint):

@@ -14,10 +14,10 @@ conversion with its problems (the dataset doctor,
 import json
 import os
 import os.path as osp
-import tempfile
 
 from mmengine.utils import track_iter_progress
 
+from ..fileio import atomic_open
 from .checks import DatasetNotFoundError
 from .voc_annotations import VOC_CLASSES, AnnotationError, read_voc_annotation
 
@@ -153,11 +153,8 @@ def convert_devkit(devkit, out_dir=None, verbose=True):
     for years, split, name in list(convertible_sets(devkit)):
         coco = voc_to_coco(devkit, years, split, progress=verbose)
         path = osp.join(out_dir, f'{name}.json')
-        # a complete file or none, whatever stops the conversion
-        with tempfile.NamedTemporaryFile(
-                'w', dir=out_dir, suffix='.json', delete=False) as f:
+        with atomic_open(path) as f:  # a complete file or none
             json.dump(coco, f)
-        os.replace(f.name, path)
         if verbose:
             print(f"{path}: {len(coco['images'])} images, "
                   f"{len(coco['annotations'])} objects")

@@ -16,6 +16,7 @@ import json
 
 import torch
 
+from ..fileio import atomic_open
 from .contract import PREFIX, export_contract
 from .export import ExportableSSD
 from .runtimes.executorch_session import CONTRACT_METHOD
@@ -45,6 +46,6 @@ def export_executorch(detector,
         program,
         partitioner=[XnnpackPartitioner()],
         constant_methods={CONTRACT_METHOD: json.dumps(contract)})
-    with open(out_file, 'wb') as f:
+    with atomic_open(out_file, 'wb') as f:
         f.write(lowered.to_executorch().buffer)
     return out_file

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from ..fileio import atomic_path
 from ..models.dense_heads import SSDLiteHead
 from .contract import export_contract
 
@@ -165,19 +166,22 @@ def export_onnx(detector,
                 0: 'batch'
             }
              for name in outputs if name != 'priors'})
-    with torch.no_grad():
-        torch.onnx.export(
-            module, (images, ),
-            out_file,
-            input_names=['images'],
-            output_names=list(outputs),
-            dynamic_axes=dynamic_axes,
-            opset_version=17,
-            dynamo=False)
     if classes is None:
         classes = getattr(detector, 'dataset_meta', {}).get('classes')
     import onnx  # the deploy extra's, loaded only to write a file
-    model = onnx.load(out_file)
-    onnx.helper.set_model_props(model, export_contract(module, classes))
-    onnx.save(model, out_file)
+
+    # the graph, then its contract: the file appears with both or not at all
+    with atomic_path(out_file) as partial:
+        with torch.no_grad():
+            torch.onnx.export(
+                module, (images, ),
+                partial,
+                input_names=['images'],
+                output_names=list(outputs),
+                dynamic_axes=dynamic_axes,
+                opset_version=17,
+                dynamo=False)
+        model = onnx.load(partial)
+        onnx.helper.set_model_props(model, export_contract(module, classes))
+        onnx.save(model, partial)
     return out_file

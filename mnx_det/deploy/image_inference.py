@@ -14,6 +14,7 @@ from mmdet.structures import DetDataSample
 from mmengine.utils import ProgressBar
 
 from ..errors import ImageLoadError, UserError, image_load_error
+from ..fileio import atomic_open, atomic_path
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
@@ -105,16 +106,11 @@ class CheckpointImageDetector:
 def save_result(name, image, result, visualizer, out_dir):
     """``out_dir/vis/NAME`` (the image with its boxes) and
     ``out_dir/preds/NAME.json`` (labels, scores, boxes in image pixels)."""
-    visualizer.add_datasample(
-        name,
-        mmcv.bgr2rgb(image),
-        result,
-        draw_gt=False,
-        out_file=osp.join(out_dir, 'vis', name))
+    with atomic_path(osp.join(out_dir, 'vis', name)) as partial:
+        visualizer.add_datasample(
+            name, mmcv.bgr2rgb(image), result, draw_gt=False, out_file=partial)
     pred = result.pred_instances
-    pred_file = osp.join(out_dir, 'preds', f'{name}.json')
-    os.makedirs(osp.dirname(pred_file), exist_ok=True)
-    with open(pred_file, 'w') as f:
+    with atomic_open(osp.join(out_dir, 'preds', f'{name}.json')) as f:
         json.dump(
             dict(
                 labels=pred.labels.tolist(),

@@ -7,7 +7,10 @@ take. Weights stay float32 (``compress_to_fp16=False``): the precision is
 chosen when the model is compiled, not baked into the file.
 """
 import json
+import os
+import os.path as osp
 
+from ..fileio import atomic_path
 from .runtimes import OpenVINOSession
 from .runtimes.openvino_session import RT_INFO_SECTION
 
@@ -22,5 +25,15 @@ def convert_to_ir(onnx_file, xml_file):
     model = ov.convert_model(onnx_file)
     for key, value in contract.items():
         model.set_rt_info(json.dumps(value), [RT_INFO_SECTION, key])
-    ov.save_model(model, xml_file, compress_to_fp16=False)
+    bin_file = osp.splitext(xml_file)[0] + '.bin'
+    # the .bin first, then the .xml that names it: both whole, or neither
+    with atomic_path(xml_file) as xml_partial, \
+            atomic_path(bin_file) as bin_partial:
+        saved_bin = osp.splitext(xml_partial)[0] + '.bin'
+        try:
+            ov.save_model(model, xml_partial, compress_to_fp16=False)
+            os.replace(saved_bin, bin_partial)
+        finally:
+            if osp.exists(saved_bin):
+                os.remove(saved_bin)
     return xml_file

@@ -29,6 +29,7 @@ from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
 
 from ..datasets import leaf_datasets
 from ..errors import UserError
+from ..fileio import atomic_path
 
 QUANTIZED_OPS = ('Conv', 'Clip', 'Relu')
 # '/backbone/layer2.0/...' (MobileNeXt), '/backbone/layer2/...' (MobileNetV2)
@@ -102,14 +103,15 @@ def quantize_detector(onnx_file, out_file, cfg, num_images):
             f'{onnx_file} takes batches of {batch} images: calibrate with at '
             f'least {batch} images, got {num_images}')
     size = shape.dim[2].dim_value
-    quantize_static(
-        onnx_file,
-        out_file,
-        _Batches(calibration_images(cfg, num_images, size), batch),
-        quant_format=QuantFormat.QDQ,
-        per_channel=True,
-        weight_type=QuantType.QInt8,
-        activation_type=QuantType.QUInt8,
-        op_types_to_quantize=list(QUANTIZED_OPS),
-        nodes_to_exclude=fp32_convs(model))
+    with atomic_path(out_file) as partial:
+        quantize_static(
+            onnx_file,
+            partial,
+            _Batches(calibration_images(cfg, num_images, size), batch),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            activation_type=QuantType.QUInt8,
+            op_types_to_quantize=list(QUANTIZED_OPS),
+            nodes_to_exclude=fp32_convs(model))
     return out_file

@@ -1,6 +1,7 @@
 """Helpers shared by the test suite: tool runners, toy-run options,
 randomised models and heads built from the real configs."""
 import runpy
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,11 @@ def run_script(args, monkeypatch):
     """Run a script of the repository in this process (no interpreter
     start-up, which costs seconds): its exit code; output goes to capsys."""
     monkeypatch.setattr(sys, 'argv', [str(a) for a in args])
+    # a tool's own signal handlers end with it, as its process would
+    handlers = {
+        s: signal.getsignal(s)
+        for s in (signal.SIGTERM, signal.SIGHUP)
+    }
     try:
         runpy.run_path(str(ROOT / args[0]), run_name='__main__')
     except SystemExit as exc:
@@ -43,6 +49,9 @@ def run_script(args, monkeypatch):
             return exc.code or 0
         print(exc.code, file=sys.stderr)  # as the interpreter would
         return 1
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     return 0
 
 

@@ -9,7 +9,6 @@ import argparse
 import sys
 from pathlib import Path
 
-
 from mnx_det.analysis.complexity_report import (NOTES, config_table,
                                                 detector_table, imagenet_table)
 from mnx_det.analysis.report import write_report

@@ -10,6 +10,7 @@ Writes ``voc07_{train,val,trainval,test}.json``, ``voc12_*.json`` and
 import argparse
 import sys
 
+from mnx_det.apis import exit_on_termination
 from mnx_det.datasets.voc_to_coco import convert_devkit
 from mnx_det.errors import UserError
 
@@ -29,6 +30,7 @@ def parse_args():
 
 
 def main():
+    exit_on_termination()
     args = parse_args()
     try:
         convert_devkit(args.devkit_path, args.out_dir)

@@ -11,12 +11,13 @@ import argparse
 import os.path as osp
 import sys
 
-from mnx_det.apis import output_file
+from mnx_det.apis import exit_on_termination, output_file
 from mnx_det.deploy.openvino_ir import convert_to_ir
 from mnx_det.errors import UserError
 
 
 def main():
+    exit_on_termination()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('onnx_file')
     parser.add_argument(

@@ -16,7 +16,8 @@ import sys
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
-from mnx_det.apis import apply_process_fixes, build_detector, positive_int
+from mnx_det.apis import (apply_process_fixes, build_detector,
+                          exit_on_termination, positive_int)
 from mnx_det.deploy.cli import add_export_args
 from mnx_det.deploy.executorch_export import export_executorch
 from mnx_det.errors import UserError
@@ -24,6 +25,7 @@ from mnx_det.errors import UserError
 
 def main():
     apply_process_fixes()
+    exit_on_termination()
     parser = add_export_args(
         argparse.ArgumentParser(description=__doc__.splitlines()[0]), '.pte')
     parser.add_argument(

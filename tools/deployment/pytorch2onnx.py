@@ -15,7 +15,8 @@ import sys
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
-from mnx_det.apis import apply_process_fixes, build_detector, positive_int
+from mnx_det.apis import (apply_process_fixes, build_detector,
+                          exit_on_termination, positive_int)
 from mnx_det.deploy import export_onnx
 from mnx_det.deploy.cli import add_export_args
 from mnx_det.errors import UserError
@@ -43,6 +44,7 @@ def parse_args():
 
 def main():
     apply_process_fixes()
+    exit_on_termination()
     args = parse_args()
     register_all_modules()
     cfg = Config.fromfile(args.config)

@@ -10,8 +10,9 @@ import sys
 from mmdet.utils import register_all_modules
 from mmengine.config import DictAction
 
-from mnx_det.apis import (apply_process_fixes, check_datasets, load_config,
-                          output_file, positive_int)
+from mnx_det.apis import (apply_process_fixes, check_datasets,
+                          exit_on_termination, load_config, output_file,
+                          positive_int)
 from mnx_det.deploy import ORTSession
 from mnx_det.deploy.quantize import quantize_detector
 from mnx_det.errors import UserError
@@ -19,6 +20,7 @@ from mnx_det.errors import UserError
 
 def main():
     apply_process_fixes()
+    exit_on_termination()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('onnx_file')
     parser.add_argument(

@@ -10,7 +10,7 @@ The result loads with ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
 import argparse
 import sys
 
-from mnx_det.apis import output_file, positive_float
+from mnx_det.apis import exit_on_termination, output_file, positive_float
 from mnx_det.checkpoint import load_checkpoint_file, save_checkpoint_file
 from mnx_det.checkpoint.convert import convert_official
 from mnx_det.errors import UserError
@@ -33,6 +33,7 @@ def parse_args():
 
 
 def main():
+    exit_on_termination()
     args = parse_args()
     backbone = MobileNeXt(widen_factor=args.widen_factor)
     try:

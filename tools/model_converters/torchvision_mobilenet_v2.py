@@ -11,7 +11,7 @@ import sys
 
 from mmdet.models.backbones import MobileNetV2
 
-from mnx_det.apis import output_file, positive_float
+from mnx_det.apis import exit_on_termination, output_file, positive_float
 from mnx_det.checkpoint import load_checkpoint_file, save_checkpoint_file
 from mnx_det.checkpoint.convert import convert_torchvision
 from mnx_det.errors import UserError
@@ -27,6 +27,7 @@ def parse_args():
 
 
 def main():
+    exit_on_termination()
     args = parse_args()
     backbone = MobileNetV2(widen_factor=args.widen_factor)
     try:

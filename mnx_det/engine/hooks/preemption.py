@@ -11,6 +11,8 @@ from mmengine.dist import all_reduce, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from ...fileio import atomic_open
+
 
 class TrainingPreempted(Exception):
     """Training stopped on a signal after saving a checkpoint.
@@ -173,16 +175,10 @@ class PreemptionHook(Hook):
             by_epoch=False)
         checkpoint = osp.join(runner.work_dir, filename)
         if is_main_process():
-            _write_atomically(
-                osp.join(runner.work_dir, 'last_checkpoint'), checkpoint)
+            with atomic_open(osp.join(runner.work_dir,
+                                      'last_checkpoint')) as f:
+                f.write(checkpoint)
         self.after_train(runner)
         stop = TrainingPreempted(int(received.item()), checkpoint)
         runner.logger.info(str(stop))
         raise stop
-
-
-def _write_atomically(path, text):
-    partial = f'{path}.part'
-    with open(partial, 'w') as f:
-        f.write(text)
-    os.replace(partial, path)
