@@ -60,13 +60,17 @@ positive_int = _at_least(1)
 non_negative_int = _at_least(0)
 
 
-def positive_float(text):
-    """An argparse type: a finite number above 0."""
+def _number(text):
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f'expected a number, got {text!r}') from None
+
+
+def positive_float(text):
+    """An argparse type: a finite number above 0."""
+    value = _number(text)
     if not 0 < value < float('inf'):
         raise argparse.ArgumentTypeError(
             f'must be a finite number above 0, got {text}')
@@ -75,11 +79,7 @@ def positive_float(text):
 
 def probability(text):
     """An argparse type: a number from 0 to 1 (a score threshold)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'expected a number, got {text!r}') from None
+    value = _number(text)
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(
             f'must be between 0 and 1, got {text}')
