@@ -254,6 +254,24 @@ def test_export_appears_with_its_contract_or_not_at_all(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_quantize_needs_a_batch_of_images(small_toy_voc, tmp_path):
+    """ONNX Runtime collects no batch from fewer images than an export's
+    batch ('No data is collected'): refused by name first."""
+    from mnx_det.deploy.quantize import CalibrationError, quantize_detector
+    batch4 = export_onnx(
+        build_detector(str(TOY_CONFIG)).eval(),
+        str(tmp_path / 'batch4.onnx'),
+        160,
+        batch_size=4)
+    cfg = load_config(str(TOY_CONFIG), toy_cfg_options(small_toy_voc))
+    with pytest.raises(
+            CalibrationError,
+            match='takes batches of 4 images: calibrate with at least 4 '
+            'images, got 1'):
+        quantize_detector(batch4, str(tmp_path / 'int8.onnx'), cfg, 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['batch4.onnx']
+
+
 def test_full_disk_is_one_error_and_modes_follow_the_umask(tmp_path):
     target = tmp_path / 'iter_1.pth'
     umask = os.umask(0o027)

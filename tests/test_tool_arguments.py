@@ -14,9 +14,11 @@ import torch
 from mnx_det.testing.helpers import TOY_CONFIG, run_script
 
 # {file}: an existing file; {dir}: an existing folder; {missing}: a path
-# that does not exist; {unsafe}: a checkpoint that holds code.
+# that does not exist; {unsafe}: a checkpoint that holds code; {badbase}:
+# a config whose _base_ does not exist.
 CASES = [
     ('train.py', '{missing}/x.py'),
+    ('train.py', '{badbase}'),
     ('train.py', '{config} --cfg-options train_cfg.max_iters=abc'),
     ('train.py', '{config} --cfg-options train_cfg.max_iter=3'),
     ('train.py', '{config} --resume {missing}/iter_3.pth'),
@@ -77,13 +79,15 @@ def test_bad_argument_is_one_error_line(tool, args, tmp_path, monkeypatch,
     (tmp_path / 'a_file').write_text('not what the tool wants')
     (tmp_path / 'a_dir').mkdir()
     torch.save(dict(state_dict={}, extra=Payload()), tmp_path / 'unsafe.pth')
+    (tmp_path / 'a_dir' / 'config.py').write_text("_base_ = ['./gone.py']")
     paths = dict(
         file=tmp_path / 'a_file',
         dir=tmp_path / 'a_dir',
         missing=tmp_path / 'missing',
         unsafe=tmp_path / 'unsafe.pth',
         out=tmp_path / 'out' / 'result.bin',
-        config=TOY_CONFIG)
+        config=TOY_CONFIG,
+        badbase=tmp_path / 'a_dir' / 'config.py')
     monkeypatch.chdir(tmp_path)  # a tool that writes anyway writes here
     argv = [f'tools/{tool}'] + args.format(**paths).split()
     code = run_script(argv, monkeypatch)
@@ -99,4 +103,4 @@ def test_bad_argument_is_one_error_line(tool, args, tmp_path, monkeypatch,
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         'a_dir', 'a_file', 'unsafe.pth'
     ]
-    assert not list((tmp_path / 'a_dir').iterdir())
+    assert [p.name for p in (tmp_path / 'a_dir').iterdir()] == ['config.py']
