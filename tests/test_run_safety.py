@@ -334,6 +334,39 @@ def test_forked_children_die_of_sigterm_after_a_failed_run():
         signal.signal(signal.SIGTERM, previous)
 
 
+def test_preemption_check_waits_for_the_device_only_every_interval(
+        monkeypatch):
+    """One process reads a flag; under a launcher the processes all-reduce
+    (a device sync) every sync_interval iterations, not every one."""
+    from types import SimpleNamespace
+
+    from mnx_det.engine.hooks import preemption
+    reduced = []
+
+    def all_reduce(tensor, op):
+        reduced.append(int(tensor.item()))
+
+    monkeypatch.setattr(preemption, 'all_reduce', all_reduce)
+    hook = PreemptionHook(sync_interval=4)
+    runner = SimpleNamespace(iter=0, model=torch.nn.Linear(1, 1))
+
+    def stop_after(world_size, signal_at):
+        monkeypatch.setattr(preemption, 'get_world_size', lambda: world_size)
+        hook.received = 0
+        for runner.iter in range(12):
+            if runner.iter == signal_at:
+                hook.received = signal.SIGTERM
+            if hook._agreed_signal(runner):
+                return runner.iter + 1  # the checkpoint's iteration
+
+    assert stop_after(1, signal_at=5) == 6
+    assert reduced == []
+    assert stop_after(2, signal_at=5) == 8  # the next multiple of 4
+    assert reduced == [0, signal.SIGTERM]  # after iterations 4 and 8
+    with pytest.raises(ConfigError, match='sync_interval'):
+        PreemptionHook(sync_interval=0)
+
+
 def _stopped_run(small_toy_voc, work_dir, delivery, **options):
     """tools/train.py on 12 iterations, sent SIGTERM at the third: to the
     main process, to its process group, or to ``timeout`` running it (which

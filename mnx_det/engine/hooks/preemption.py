@@ -7,10 +7,11 @@ import threading
 
 import torch
 from mmdet.registry import HOOKS
-from mmengine.dist import all_reduce, is_main_process
+from mmengine.dist import all_reduce, get_world_size, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from ...errors import ConfigError
 from ...fileio import atomic_open
 
 
@@ -115,9 +116,14 @@ class PreemptionHook(Hook):
     ``tools/train.py`` logs it, releases the work-dir lock and exits with
     128 + the signal's number. ``--resume`` continues at exactly the next
     iteration of an iteration-based loop (every SSDLite config); an
-    epoch-based loop runs the interrupted epoch again. Under a launcher,
-    the processes agree every iteration on whether any was signalled, so
-    all stop after the same one.
+    epoch-based loop runs the interrupted epoch again.
+
+    With one process the check reads a Python flag: no device sync. Under a
+    launcher the processes must stop after the same iteration, so they
+    agree (one all-reduce of one number, which waits for the device) every
+    ``sync_interval`` iterations: a signal is acted on within that many
+    iterations (10 SSDLite iterations take a few seconds on a GPU; Slurm's
+    default grace between SIGTERM and SIGKILL is 30 s).
 
     The signal may reach every process of the job (Slurm signals a whole
     job step, ``timeout`` and container runtimes a process group): the
@@ -127,12 +133,18 @@ class PreemptionHook(Hook):
 
     Args:
         signals (Sequence[str]): Signal names. Default: ('SIGTERM', ).
+        sync_interval (int): Iterations between the processes' agreements
+            under a launcher. Default: 10.
     """
 
     priority = 'LOWEST'  # after the param scheduler and CheckpointHook
 
-    def __init__(self, signals=('SIGTERM', )):
+    def __init__(self, signals=('SIGTERM', ), sync_interval=10):
+        if not isinstance(sync_interval, int) or sync_interval < 1:
+            raise ConfigError('PreemptionHook: sync_interval must be a '
+                              f'positive integer, got {sync_interval!r}')
         self.signals = [signal.Signals[name] for name in signals]
+        self.sync_interval = sync_interval
         self.received = 0
         self._previous = {}
         _HANDLED.update(self.signals)
@@ -154,17 +166,27 @@ class PreemptionHook(Hook):
     def _receive(self, signum, frame):
         self.received = signum
 
-    def after_train_iter(self,
-                         runner,
-                         batch_idx,
-                         data_batch=None,
-                         outputs=None):
+    def _agreed_signal(self, runner):
+        """The signal every process stops for after this iteration, 0 to
+        go on."""
+        if get_world_size() == 1:
+            return self.received
+        if (runner.iter + 1) % self.sync_interval:
+            return 0
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         device = next(model.parameters()).device
         received = torch.tensor([self.received], device=device)
         all_reduce(received, op='max')
-        if not received.item():
+        return int(received.item())
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
+                         outputs=None):
+        received = self._agreed_signal(runner)
+        if not received:
             return
         filename = f'iter_{runner.iter + 1}.pth'
         # the epoch under way: an epoch-based loop runs it again on resume
@@ -179,6 +201,6 @@ class PreemptionHook(Hook):
                                       'last_checkpoint')) as f:
                 f.write(checkpoint)
         self.after_train(runner)
-        stop = TrainingPreempted(int(received.item()), checkpoint)
+        stop = TrainingPreempted(received, checkpoint)
         runner.logger.info(str(stop))
         raise stop
