@@ -7,16 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from mmdet.evaluation import VOCMetric
 from mmdet.models.backbones import MobileNetV2
-from mmdet.structures import DetDataSample
-from mmengine.structures import InstanceData
 
 from mnx_det.analysis.benchmarks.common import (InconsistentTimingError,
                                                 SpeedSetup,
                                                 check_whole_vs_part)
-from mnx_det.analysis.bootstrap import (bootstrap_maps, interval, voc_map,
-                                        voc_results)
 from mnx_det.analysis.complexity import (count, detector_complexity,
                                          imagenet_classifier)
 from mnx_det.analysis.seeds import compare_seeds
@@ -166,54 +161,6 @@ def test_benchmark_refuses_a_table_that_contradicts_itself(monkeypatch):
     monkeypatch.setattr(sys, 'argv', ['benchmark.py', '--quick'])
     tool = load_benchmark_tool()
     assert Path(tool.parse_args().out_dir).resolve() != ROOT / 'benchmarks'
-
-
-def toy_samples(num_images, seed):
-    """Predicted data samples with ground truth: noisy copies of the
-    ground-truth boxes plus a false positive per image."""
-    gen = torch.Generator().manual_seed(seed)
-    samples = []
-    for _ in range(num_images):
-        corners = torch.rand(2, 2, 2, generator=gen) * 100
-        gt = torch.cat([corners.min(1).values, corners.max(1).values + 20], 1)
-        noisy = gt + torch.randn(gt.shape, generator=gen) * 6
-        pred = torch.cat([noisy, torch.tensor([[0., 0., 30., 30.]])])
-        sample = DetDataSample(metainfo=dict(img_id='x'))
-        sample.gt_instances = InstanceData(
-            bboxes=gt, labels=torch.tensor([0, 1]))
-        sample.ignored_instances = InstanceData(
-            bboxes=torch.zeros(0, 4), labels=torch.zeros(0, dtype=torch.long))
-        sample.pred_instances = InstanceData(
-            bboxes=pred,
-            scores=torch.rand(3, generator=gen),
-            labels=torch.tensor([0, 1, 0]))
-        samples.append(sample)
-    return samples
-
-
-def test_bootstrap_intervals_of_the_voc_map():
-    classes = ('a', 'b')
-    results = {
-        name: voc_results(toy_samples(20, seed), classes)
-        for name, seed in (('one', 0), ('two', 1))
-    }
-    metric = VOCMetric(eval_mode='11points')
-    metric.dataset_meta = dict(classes=classes)
-    metric.process({}, [s.to_dict() for s in toy_samples(20, 0)])
-    assert voc_map(results['one'], classes) == pytest.approx(
-        metric.compute_metrics(metric.results)['mAP'], abs=5e-4)
-    maps = bootstrap_maps(results, classes, rounds=30)
-    low, high = interval(maps['one'])
-    assert low < voc_map(results['one'], classes) < high
-    assert maps['one'].shape == (30, )
-    # paired resamplings: a detector against itself differs by exactly 0
-    same = bootstrap_maps({
-        'a': results['one'],
-        'b': results['one']
-    },
-                          classes,
-                          rounds=20)
-    assert interval(same['a'] - same['b']) == (0.0, 0.0)
 
 
 def test_seed_level_comparison_finds_a_known_difference_only():
