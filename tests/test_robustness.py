@@ -289,6 +289,17 @@ def test_doctor_passes_a_clean_set(small_toy_voc):
 # -- training that goes wrong ------------------------------------------------
 
 
+def test_bad_model_value_is_one_error_line(small_toy_voc, tmp_path):
+    """A value the model's constructor refuses (a typo in ``taps``) is a
+    ConfigError: one line, as for any bad config value."""
+    result = train(small_toy_voc, tmp_path / 'run',
+                   **{'model.backbone.taps': "['layer6.0.expanson']"})
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: ') and "'expanson'" in last, last
+    assert 'Traceback' not in result.stderr
+
+
 def test_nan_lr_stops_before_the_first_step(small_toy_voc, tmp_path):
     result = train(small_toy_voc, tmp_path / 'run',
                    **{'optim_wrapper.optimizer.lr': 'nan'})

@@ -5,7 +5,7 @@ from mmdet.datasets import VOCDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
-from ..errors import UserError
+from ..errors import ConfigError, UserError
 from .voc_annotations import (AnnotationError, annotation_from_xml,
                               read_voc_annotation)
 
@@ -38,8 +38,8 @@ class CheckedVOCDataset(VOCDataset):
 
     def __init__(self, invalid_objects='error', **kwargs):
         if invalid_objects not in ('error', 'skip'):
-            raise ValueError("invalid_objects must be 'error' or 'skip', "
-                             f'got {invalid_objects!r}')
+            raise ConfigError("invalid_objects must be 'error' or 'skip', "
+                              f'got {invalid_objects!r}')
         self.invalid_objects = invalid_objects
         self._skipped = {}  # annotation file -> its problems
         super().__init__(**kwargs)

@@ -3,6 +3,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet.registry import TRANSFORMS
 
+from ...errors import ConfigError
+
 
 @TRANSFORMS.register_module()
 class SSDRandomCrop(BaseTransform):
@@ -40,7 +42,7 @@ class SSDRandomCrop(BaseTransform):
                  aspect_range=(0.5, 2.0),
                  max_trials=50):
         if not 0 < min_crop_size <= 1:
-            raise ValueError(
+            raise ConfigError(
                 f'min_crop_size must be in (0, 1], got {min_crop_size}')
         self.min_ious = tuple(min_ious)
         self.min_crop_size = min_crop_size

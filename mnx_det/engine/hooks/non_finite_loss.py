@@ -7,7 +7,7 @@ from mmengine.dist import all_reduce
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from ...errors import UserError
+from ...errors import ConfigError, UserError
 
 
 class NonFiniteLossError(UserError, FloatingPointError):
@@ -40,7 +40,7 @@ class NonFiniteLossHook(Hook):
 
     def __init__(self, action='stop'):
         if action not in ('stop', 'skip'):
-            raise ValueError(
+            raise ConfigError(
                 f"action must be 'stop' or 'skip', got {action!r}")
         self.action = action
         self._image_ids = []

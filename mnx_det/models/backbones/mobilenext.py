@@ -8,6 +8,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...checkpoint import check_fit, model_state, select_prefix
+from ...errors import ConfigError
 from ..layers import TAP_LOCATIONS, SandglassBlock, tap_location
 
 
@@ -95,16 +96,7 @@ class MobileNeXt(BaseModule):
                     type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
             ]
         super().__init__(init_cfg)
-        if not (isinstance(widen_factor, (int, float)) and widen_factor > 0):
-            raise ValueError(
-                f'widen_factor must be a positive number, got {widen_factor}')
-        num_stages = len(self.arch_settings)
-        if not set(out_indices) <= set(range(num_stages)):
-            raise ValueError(f'out_indices must be a subset of range(0, '
-                             f'{num_stages}), got {out_indices}')
-        if frozen_stages not in range(-1, num_stages + 1):
-            raise ValueError(f'frozen_stages must be in range(-1, '
-                             f'{num_stages + 1}), got {frozen_stages}')
+        self._check_arguments(widen_factor, out_indices, frozen_stages)
         self.widen_factor = widen_factor
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
@@ -122,27 +114,54 @@ class MobileNeXt(BaseModule):
             conv_cfg=conv_cfg,
             norm_cfg=norm_cfg,
             act_cfg=act_cfg)
+        block_cfg = dict(
+            identity_ratio=identity_ratio,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
+            with_cp=with_cp)
         self.layers = []
         for i, ((t, _, n, s), out_channels) in enumerate(
                 zip(self.arch_settings, self.stage_channels(widen_factor))):
-            blocks = []
-            for j in range(n):
-                blocks.append(
-                    SandglassBlock(
-                        in_channels,
-                        out_channels,
-                        stride=s if j == 0 else 1,
-                        reduction_ratio=t,
-                        keep_3x3=n == 1 and s == 1,
-                        identity_ratio=identity_ratio,
-                        conv_cfg=conv_cfg,
-                        norm_cfg=norm_cfg,
-                        act_cfg=act_cfg,
-                        with_cp=with_cp))
-                in_channels = out_channels
-            self.add_module(f'layer{i + 1}', nn.Sequential(*blocks))
+            self.add_module(
+                f'layer{i + 1}',
+                self.make_layer(in_channels, out_channels, n, s, t,
+                                **block_cfg))
             self.layers.append(f'layer{i + 1}')
+            in_channels = out_channels
         self._parse_taps(taps)
+
+    def _check_arguments(self, widen_factor, out_indices, frozen_stages):
+        if not (isinstance(widen_factor, (int, float)) and widen_factor > 0):
+            raise ConfigError(
+                f'widen_factor must be a positive number, got {widen_factor}')
+        num_stages = len(self.arch_settings)
+        if not set(out_indices) <= set(range(num_stages)):
+            raise ConfigError(f'out_indices must be a subset of range(0, '
+                              f'{num_stages}), got {out_indices}')
+        if frozen_stages not in range(-1, num_stages + 1):
+            raise ConfigError(f'frozen_stages must be in range(-1, '
+                              f'{num_stages + 1}), got {frozen_stages}')
+
+    @staticmethod
+    def make_layer(in_channels, out_channels, num_blocks, stride,
+                   reduction_ratio, **block_cfg):
+        """One stage: ``num_blocks`` sandglass blocks, the first with
+        ``stride``. A stage of one stride-1 block keeps the block's second
+        depthwise 3x3 (the official rule); ``block_cfg`` is the rest of
+        :class:`SandglassBlock`'s arguments."""
+        blocks = []
+        for j in range(num_blocks):
+            blocks.append(
+                SandglassBlock(
+                    in_channels,
+                    out_channels,
+                    stride=stride if j == 0 else 1,
+                    reduction_ratio=reduction_ratio,
+                    keep_3x3=num_blocks == 1 and stride == 1,
+                    **block_cfg))
+            in_channels = out_channels
+        return nn.Sequential(*blocks)
 
     @staticmethod
     def _divisor(widen_factor):
@@ -202,9 +221,9 @@ class MobileNeXt(BaseModule):
         except AttributeError:
             block = None
         if not isinstance(block, SandglassBlock) or block_name.count('.') != 1:
-            raise ValueError(f'tap {name!r} does not name a block: expected '
-                             f"'layer{{i}}.{{j}}.{{location}}' with i in 1..."
-                             f'{len(self.layers)}, e.g. layer6.0.expansion')
+            raise ConfigError(f'tap {name!r} does not name a block: expected '
+                              f"'layer{{i}}.{{j}}.{{location}}' with i in 1..."
+                              f'{len(self.layers)}, e.g. layer6.0.expansion')
         return block
 
     def forward(self, x):

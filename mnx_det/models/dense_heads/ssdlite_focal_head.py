@@ -6,6 +6,7 @@ import torch
 from mmdet.registry import MODELS
 from torch import nn
 
+from ...errors import ConfigError
 from .ssdlite_head import SSDLiteHead
 
 
@@ -49,7 +50,7 @@ class SSDLiteFocalHead(SSDLiteHead):
                  prior_prob=0.01,
                  **kwargs):
         if not kwargs.get('batched_loss', True):
-            raise ValueError(
+            raise ConfigError(
                 'SSDLiteFocalHead has no per-image loss: batched_loss=False '
                 "runs mmdet's softmax SSD loss, not the focal loss")
         super().__init__(**kwargs)
@@ -57,7 +58,7 @@ class SSDLiteFocalHead(SSDLiteHead):
         loss_cls.setdefault('num_classes', self.num_classes)
         self.loss_cls = MODELS.build(loss_cls)
         if not getattr(self.loss_cls, 'custom_cls_channels', False):
-            raise ValueError(
+            raise ConfigError(
                 'SSDLiteFocalHead needs a loss that scores num_classes of '
                 'the num_classes + 1 outputs (FocalCustomLoss); got '
                 f"{loss_cls['type']}")

@@ -12,6 +12,7 @@ from mmdet.structures.bbox import get_box_tensor
 from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 
+from ...errors import ConfigError
 from ..task_modules import PriorMatch, match_priors
 
 
@@ -275,7 +276,7 @@ class SSDLiteHead(SSDHead):
             and self.train_cfg.get('allowed_border', -1) < 0
             and self.train_cfg.get('pos_weight', -1) <= 0)
         if not ssd_form:
-            raise ValueError(
+            raise ConfigError(
                 'SSDLiteHead(batched_loss=True) implements SSD matching only: '
                 'MaxIoUAssigner with neg_iou_thr == pos_iou_thr, '
                 'gt_max_assign_all=False, ignore_iof_thr=-1, and '

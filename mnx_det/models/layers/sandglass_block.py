@@ -16,6 +16,8 @@ from mmcv.cnn import ConvModule
 from mmdet.models.utils import make_divisible
 from mmengine.model import BaseModule
 
+from ...errors import ConfigError
+
 # Where a block can be tapped, in network order: the wide tensor after the
 # 1x1 expansion (+BN+act), before the last depthwise conv; the block output.
 TAP_LOCATIONS = ('expansion', 'output')
@@ -35,8 +37,8 @@ def tap_location(name):
                 f'output, now {RENAMED_TAP_LOCATIONS[name]!r}', FutureWarning)
         return RENAMED_TAP_LOCATIONS[name]
     if name not in TAP_LOCATIONS:
-        raise ValueError(f'unknown tap location {name!r}, '
-                         f'expected one of {TAP_LOCATIONS}')
+        raise ConfigError(f'unknown tap location {name!r}, '
+                          f'expected one of {TAP_LOCATIONS}')
     return name
 
 
@@ -104,9 +106,9 @@ class SandglassBlock(BaseModule):
                  init_cfg=None):
         super().__init__(init_cfg)
         if stride not in (1, 2):
-            raise ValueError(f'stride must be 1 or 2, got {stride}')
+            raise ConfigError(f'stride must be 1 or 2, got {stride}')
         if not 0 < identity_ratio <= 1:
-            raise ValueError(
+            raise ConfigError(
                 f'identity_ratio must be in (0, 1], got {identity_ratio}')
         self.in_channels = in_channels
         self.out_channels = out_channels

@@ -3,6 +3,8 @@ from mmdet.registry import MODELS
 from mmengine.model import BaseModule
 from torch import nn
 
+from ...errors import ConfigError
+
 
 @MODELS.register_module()
 class SSDLiteNeck(BaseModule):
@@ -44,7 +46,7 @@ class SSDLiteNeck(BaseModule):
         self.num_passed = len(out_channels) - len(mid_ratios)
         if tuple(in_channels[:self.num_passed]) != tuple(
                 out_channels[:self.num_passed]):
-            raise ValueError(
+            raise ConfigError(
                 f'the first {self.num_passed} out_channels {out_channels} '
                 f'must be the backbone channels, got in_channels '
                 f'{in_channels}')

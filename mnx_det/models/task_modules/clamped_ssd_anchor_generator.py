@@ -3,6 +3,8 @@ import torch
 from mmdet.models.task_modules.prior_generators import SSDAnchorGenerator
 from mmdet.registry import TASK_UTILS
 
+from ...errors import ConfigError
+
 
 @TASK_UTILS.register_module()
 class ClampedSSDAnchorGenerator(SSDAnchorGenerator):
@@ -25,11 +27,11 @@ class ClampedSSDAnchorGenerator(SSDAnchorGenerator):
 
     def __init__(self, input_size, **kwargs):
         if kwargs.get('use_box_type'):
-            raise ValueError('ClampedSSDAnchorGenerator returns plain '
-                             'tensors; use_box_type must be False')
+            raise ConfigError('ClampedSSDAnchorGenerator returns plain '
+                              'tensors; use_box_type must be False')
         if kwargs.get('min_sizes') is None:
-            raise ValueError('ClampedSSDAnchorGenerator needs min_sizes and '
-                             'max_sizes (the official priors name them)')
+            raise ConfigError('ClampedSSDAnchorGenerator needs min_sizes and '
+                              'max_sizes (the official priors name them)')
         super().__init__(input_size=input_size, **kwargs)
         self.input_size = input_size
 
