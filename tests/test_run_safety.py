@@ -557,6 +557,25 @@ def test_infer_goes_past_bad_images_with_unique_names(untrained_export,
     assert vis.shape == (6000, 8000, 3)
 
 
+def test_checkpoint_inference_runs_where_torch_sees_a_device(monkeypatch):
+    """infer.py with a .pth: the GPU when PyTorch sees one, or --device
+    (it ran on the CPU whatever the machine had)."""
+    import mmdet.apis
+
+    from mnx_det.deploy.image_inference import CheckpointImageDetector
+    devices = []
+
+    def inferencer(model, weights, device, show_progress):
+        devices.append(device)
+
+    monkeypatch.setattr(mmdet.apis, 'DetInferencer', inferencer)
+    for cuda, device in ((True, None), (True, 'cpu'), (False, None),
+                         (False, 'cuda:1')):
+        monkeypatch.setattr(torch.cuda, 'is_available', lambda: cuda)
+        CheckpointImageDetector('config.py', 'x.pth', 0.3, device)
+    assert devices == ['cuda', 'cpu', 'cpu', 'cuda:1']
+
+
 def test_infer_keeps_one_output_per_image_of_a_glob(untrained_export, tmp_path,
                                                     monkeypatch, capsys):
     """Two folders holding an x.jpg each: two outputs, under the path each

@@ -28,7 +28,7 @@ from mnx_det.deploy.image_inference import (CheckpointImageDetector,
 from mnx_det.errors import UserError
 
 
-def build_detector(args, cfg, classes):
+def image_detector(args, cfg, classes):
     """The image detector of the CHECKPOINT, checked against the config."""
     if args.backend or is_model_file(args.checkpoint):
         preprocessor = cfg.model.data_preprocessor
@@ -41,7 +41,7 @@ def build_detector(args, cfg, classes):
                                      args.score_thr)
     check_checkpoint_classes(args.checkpoint, classes)
     return CheckpointImageDetector(args.config, args.checkpoint,
-                                   args.score_thr)
+                                   args.score_thr, args.device)
 
 
 def main():
@@ -54,6 +54,10 @@ def main():
         'checkpoint', help='a .pth, or an exported .onnx, .xml or .pte')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--score-thr', type=probability, default=0.3)
+    parser.add_argument(
+        '--device',
+        help='device of a .pth checkpoint, e.g. cuda:1 or cpu (default: '
+        'cuda when PyTorch sees a GPU, else cpu)')
     add_runtime_args(parser)
     args = parser.parse_args()
     register_all_modules()
@@ -61,7 +65,7 @@ def main():
         images = list_images(args.input)
         cfg = load_config(args.config)
         classes = dataset_classes(cfg)
-        failed = infer_images(images, build_detector(args, cfg, classes),
+        failed = infer_images(images, image_detector(args, cfg, classes),
                               classes, args.out_dir)
     except UserError as exc:
         sys.exit(f'error: {exc}')

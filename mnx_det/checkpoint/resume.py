@@ -1,5 +1,6 @@
 """Resuming: the newest checkpoint of a work dir that loads."""
 import glob
+import logging
 import os.path as osp
 import re
 import warnings
@@ -75,7 +76,7 @@ def latest_loadable_checkpoint(work_dir):
             print_log(
                 f'cannot resume from {path}: {exc}',
                 logger='current',
-                level=40)
+                level=logging.ERROR)
             continue
         return path
     return None

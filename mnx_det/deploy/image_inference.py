@@ -81,14 +81,22 @@ class ExportedImageDetector:
 
 
 class CheckpointImageDetector:
-    """A checkpoint run by mmdet's ``DetInferencer`` on one BGR image."""
+    """A checkpoint run by mmdet's ``DetInferencer`` on one BGR image.
 
-    def __init__(self, config, checkpoint, score_thr):
+    Args:
+        config (str): The config.
+        checkpoint (str): The ``.pth`` file.
+        score_thr (float): The lowest score kept.
+        device (str, optional): Where to run; default ``cuda`` when PyTorch
+            sees a GPU, else ``cpu`` (as mmdet's tools choose).
+    """
+
+    def __init__(self, config, checkpoint, score_thr, device=None):
         from mmdet.apis import DetInferencer
         self.inferencer = DetInferencer(
             model=config,
             weights=checkpoint,
-            device='cpu',
+            device=device or default_device(),
             show_progress=False)
         self.score_thr = score_thr
 
@@ -101,6 +109,12 @@ class CheckpointImageDetector:
         pred = result.pred_instances
         result.pred_instances = pred[pred.scores >= self.score_thr]
         return result
+
+
+def default_device():
+    """``cuda`` when PyTorch sees a GPU, else ``cpu``."""
+    import torch
+    return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 
 def save_result(name, image, result, visualizer, out_dir):
