@@ -114,6 +114,32 @@ def test_malformed_contract_is_named(untrained_export, small_toy_voc, tmp_path,
     assert last.startswith(f'error: {expected}')
 
 
+def test_testing_a_checkpoint_reads_it_once(small_toy_voc, tmp_path,
+                                            monkeypatch, capsys):
+    """The class check, the fit check and the weights come from one read:
+    a file replaced between reads cannot pass the checks and then load."""
+    checkpoint = str(tmp_path / 'toy.pth')
+    model = build_detector(str(TOY_CONFIG))
+    save_checkpoint_file(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=TOY_CLASSES))), checkpoint)
+    reads = []
+    load = torch.load
+
+    def counted_load(f, *args, **kwargs):
+        reads.append(str(f))
+        return load(f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, 'load', counted_load)
+    code = run_script(['tools/test.py', TOY_CONFIG, checkpoint] +
+                      as_cli(toy_cfg_options(small_toy_voc, **NO_WORKERS)),
+                      monkeypatch)
+    assert code == 0, capsys.readouterr().err[-2000:]
+    assert reads.count(checkpoint) == 1
+    assert 'pascal_voc/mAP' in capsys.readouterr().out
+
+
 def test_checkpoint_of_other_class_order_is_refused(tmp_path, small_toy_voc,
                                                     monkeypatch, capsys):
     model = build_detector(str(TOY_CONFIG))

@@ -16,13 +16,17 @@ import sys
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
 from mmengine.config import DictAction
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import load_state_dict
 
 from mnx_det.apis import (add_launcher_args, add_partial_load_arg,
                           apply_process_fixes, check_datasets, dataset_classes,
                           load_config, parse_launcher_args,
                           use_gloo_without_cuda, without_pretrained)
-from mnx_det.checkpoint import check_checkpoint_classes, check_checkpoint_fits
+from mnx_det.checkpoint import (check_checkpoint_classes,
+                                check_checkpoint_fits, load_checkpoint_file,
+                                model_state)
 from mnx_det.deploy import is_model_file
 from mnx_det.deploy.cli import add_runtime_args, session_options
 from mnx_det.errors import UserError, user_message
@@ -69,6 +73,16 @@ def use_exported_model(cfg, args):
     cfg.load_from = None
 
 
+def load_weights(model, checkpoint, args):
+    """The loaded ``checkpoint``'s weights into ``model``: all of them
+    (checked), or what fits with ``--allow-partial-load``."""
+    model = model.module if is_model_wrapper(model) else model
+    if not args.allow_partial_load:
+        check_checkpoint_fits(model, checkpoint, args.checkpoint)
+    load_state_dict(
+        model, model_state(checkpoint), strict=not args.allow_partial_load)
+
+
 def test(cfg, args):
     check_datasets(cfg, ('test', ))
     exported = bool(args.backend) or is_model_file(args.checkpoint)
@@ -79,12 +93,16 @@ def test(cfg, args):
         cfg.model = without_pretrained(cfg.model)
     if args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
+    if not exported:
+        # read once: the checks and the weights come from the same file
+        checkpoint = load_checkpoint_file(args.checkpoint, map_location='cpu')
+        # another class order fits every shape: never bypassed
+        check_checkpoint_classes(checkpoint, dataset_classes(cfg),
+                                 args.checkpoint)
+        cfg.load_from = None
     runner = Runner.from_cfg(cfg)
     if not exported:
-        # another class order fits every shape: never bypassed
-        check_checkpoint_classes(args.checkpoint, dataset_classes(cfg))
-    if not (exported or args.allow_partial_load):
-        check_checkpoint_fits(runner.model, args.checkpoint)
+        load_weights(runner.model, checkpoint, args)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             sys.exit('error: --out must be a .pkl or .pickle file')

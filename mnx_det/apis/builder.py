@@ -7,9 +7,9 @@ import copy
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 
-from ..checkpoint import check_checkpoint_fits
+from ..checkpoint import (check_checkpoint_fits, load_checkpoint_file,
+                          model_state)
 
 
 def without_pretrained(model_cfg):
@@ -46,9 +46,9 @@ def build_detector(config, checkpoint=None, device='cpu', **model_changes):
     if checkpoint is None:
         model.init_weights()
         return model.to(device)
-    check_checkpoint_fits(model, checkpoint)
-    loaded = load_checkpoint(
-        model, checkpoint, map_location='cpu', strict=True)
+    loaded = load_checkpoint_file(checkpoint, map_location='cpu')  # once
+    check_checkpoint_fits(model, loaded, checkpoint)
+    model.load_state_dict(model_state(loaded), strict=True)
     # what the weights were trained on, as mmdet's init_detector keeps it
     model.dataset_meta = loaded.get('meta', {}).get('dataset_meta', {})
     return model.to(device).eval()

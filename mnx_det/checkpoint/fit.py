@@ -92,32 +92,54 @@ def model_state(checkpoint):
     return strip_prefix(checkpoint.get('state_dict', checkpoint), 'module.')
 
 
-def check_checkpoint_fits(model, filename):
-    """Raise unless the checkpoint file holds exactly the model's weights.
+def _loaded(checkpoint, filename):
+    """(the checkpoint's dict, its name): a path is read here, a dict a
+    caller read is used as it is (one read per checkpoint)."""
+    if isinstance(checkpoint, str):
+        return load_checkpoint_file(checkpoint, map_location='cpu'), checkpoint
+    return checkpoint, filename or 'the checkpoint'
+
+
+def check_checkpoint_fits(model, checkpoint, filename=None):
+    """Raise unless the checkpoint holds exactly the model's weights.
+
+    Args:
+        model (nn.Module): The model.
+        checkpoint (str | dict): Its file, or what was loaded from it.
+        filename (str, optional): The file a loaded ``checkpoint`` came
+            from, for the message.
 
     Raises:
         CheckpointMismatchError: listing missing, unexpected and mis-shaped
             keys, so a number computed from a half-loaded model never
             looks real.
     """
-    state = model_state(load_checkpoint_file(filename, map_location='cpu'))
+    checkpoint, filename = _loaded(checkpoint, filename)
+    state = model_state(checkpoint)
     check_fit(
         f'checkpoint {filename} does not fit the model '
         f'{type(model).__name__} of this config (pass --allow-partial-load '
         'to load what fits on purpose)', model.state_dict(), state)
 
 
-def check_checkpoint_classes(filename, classes):
+def check_checkpoint_classes(checkpoint, classes, filename=None):
     """Raise unless the classes the checkpoint was trained on (mmengine
     records them in ``meta.dataset_meta.classes``) are ``classes``, in
     that order: the same number of classes in another order gives the same
     shapes and silently wrong labels. A checkpoint without the record
     passes.
 
+    Args:
+        checkpoint (str | dict): The file, or what was loaded from it.
+        classes (Sequence[str]): The config's classes.
+        filename (str, optional): The file a loaded ``checkpoint`` came
+            from, for the message.
+
     Raises:
         CheckpointMismatchError: listing both class lists.
     """
-    meta = load_checkpoint_file(filename, map_location='cpu').get('meta', {})
+    checkpoint, filename = _loaded(checkpoint, filename)
+    meta = checkpoint.get('meta', {})
     trained = (meta.get('dataset_meta') or {}).get('classes')
     if trained is not None and tuple(trained) != tuple(classes):
         raise CheckpointMismatchError(
