@@ -1,5 +1,6 @@
 """What an exported file promises, recorded in it and checked against the
-config it is run with.
+config it is run with; the one home of the exported files' format names,
+which their writers (the exporters) and readers (the runtimes) share.
 
 An ONNX file of an SSDLite detector runs with any config whose input size
 fits, so a file exported from a detector of other classes (or the same
@@ -17,7 +18,17 @@ import warnings
 from ..errors import UserError
 from ..version import __version__
 
+# Where each format keeps the contract: ONNX metadata_props keys start
+# with PREFIX, an OpenVINO IR's rt_info has a RT_INFO_SECTION, an ExecuTorch
+# program a constant method CONTRACT_METHOD (a JSON object of the ONNX
+# keys).
 PREFIX = 'mnx_det.'
+RT_INFO_SECTION = 'mnx_det'
+CONTRACT_METHOD = 'mnx_det_contract'
+# The graph's outputs: detections when post-processing is inside it, else
+# what mnx_det.deploy.postprocess decodes.
+OUTPUTS = ('boxes', 'scores', 'labels')
+RAW_OUTPUTS = ('cls_logits', 'deltas', 'priors')
 
 
 class ContractMismatchError(UserError, ValueError):

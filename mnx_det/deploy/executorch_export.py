@@ -17,9 +17,8 @@ import json
 import torch
 
 from ..fileio import atomic_open
-from .contract import PREFIX, export_contract
+from .contract import CONTRACT_METHOD, PREFIX, export_contract
 from .export import ExportableSSD
-from .runtimes.executorch_session import CONTRACT_METHOD
 
 
 def export_executorch(detector,

@@ -20,10 +20,7 @@ from torch import nn
 from ..errors import UserError
 from ..fileio import atomic_path
 from ..models.dense_heads import SSDLiteHead
-from .contract import export_contract
-
-OUTPUTS = ('boxes', 'scores', 'labels')
-RAW_OUTPUTS = ('cls_logits', 'deltas', 'priors')
+from .contract import OUTPUTS, RAW_OUTPUTS, export_contract
 
 
 class ExportNotSupportedError(UserError, ValueError):

@@ -11,8 +11,8 @@ import os
 import os.path as osp
 
 from ..fileio import atomic_path
+from .contract import RT_INFO_SECTION
 from .runtimes import OpenVINOSession
-from .runtimes.openvino_session import RT_INFO_SECTION
 
 
 def convert_to_ir(onnx_file, xml_file):

@@ -16,8 +16,7 @@ import torch
 from mmengine.structures import InstanceData
 
 from ...errors import UserError
-from ..contract import check_contract
-from ..export import OUTPUTS, RAW_OUTPUTS
+from ..contract import OUTPUTS, RAW_OUTPUTS, check_contract
 from ..postprocess import RAW_KEYS, select_detections
 
 

@@ -8,12 +8,9 @@ import warnings
 import numpy as np
 import torch
 
-from ..contract import MalformedContractError, read_contract
-from ..export import RAW_OUTPUTS
+from ..contract import (CONTRACT_METHOD, RAW_OUTPUTS, MalformedContractError,
+                        read_contract)
 from .base import DeployModelError, DeploySession
-
-# the program's constant method that returns its export contract
-CONTRACT_METHOD = 'mnx_det_contract'
 
 
 class ExecuTorchSession(DeploySession):

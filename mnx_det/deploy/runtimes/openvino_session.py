@@ -10,11 +10,9 @@ them in integers.
 import functools
 import os
 
-from ..contract import PREFIX, read_contract
+from ..contract import PREFIX, RT_INFO_SECTION, read_contract
 from .base import DeployModelError, DeploySession
 
-# rt_info section of an IR that holds the export contract
-RT_INFO_SECTION = 'mnx_det'
 PRECISIONS = ('f32', 'bf16')
 HINTS = ('LATENCY', 'THROUGHPUT')
 # oneDNN caps (ONEDNN_MAX_CPU_ISA) below its bf16 instructions. OpenVINO's
