@@ -94,7 +94,7 @@ def test_test_tool_scores_the_onnx_file_like_the_checkpoint(
 def onnx_map(onnx_file, data_root, work_dir):
     cfg = toy_run_config(ROOT / 'configs/toy/ssdlite_mobilenext_toy.py',
                          data_root, work_dir)
-    cfg.model = dict(type='ORTDetector', onnx_file=onnx_file)
+    cfg.model = dict(type='ORTDetector', model_file=onnx_file)
     return Runner.from_cfg(cfg).test()['pascal_voc/mAP']
 
 

@@ -75,10 +75,10 @@ class DeployedDetector(BaseModel):
 @MODELS.register_module()
 class ORTDetector(DeployedDetector):
     """An exported ``.onnx`` file in ONNX Runtime; the arguments of
-    :class:`DeployedDetector`, the file as ``onnx_file``."""
+    :class:`DeployedDetector`, ``model_file`` as its siblings."""
 
-    def __init__(self, onnx_file, **kwargs):
-        super().__init__(onnx_file, backend='onnxruntime', **kwargs)
+    def __init__(self, model_file, **kwargs):
+        super().__init__(model_file, backend='onnxruntime', **kwargs)
 
 
 @MODELS.register_module()
