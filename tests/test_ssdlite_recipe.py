@@ -243,6 +243,28 @@ def test_scaling_is_a_switch():
     assert cfg.optim_wrapper.optimizer.lr == 1e-3
 
 
+def test_rescaled_schedules_keep_their_shape():
+    """One function moves every schedule position: a toy run's rescaling
+    stretches the warm-up and moves the lr steps, and a cosine schedule's
+    length follows (its T_max stayed at 1.6M before)."""
+    from mnx_det.apis.toy_run import rescale_schedule
+    step = Config.fromfile(str(ROOT / 'configs/ssdlite_mobilenext_voc.py'))
+    rescale_schedule(step, 2400)  # 1/100 of 240k
+    warmup, steps = step.param_scheduler
+    assert (warmup.end, steps.end, steps.milestones) == (10, 2400,
+                                                         [1600, 2000])
+    assert step.train_cfg.max_iters == 2400
+    cosine = Config.fromfile(str(ROOT / 'configs/ssdlite_mobilenext_coco.py'))
+    rescale_schedule(cosine, 16000)  # 1/100 of 1.6M
+    warmup, decay = cosine.param_scheduler
+    assert (warmup.end, decay.end, decay.T_max) == (5, 16000, 16000)
+    # scaling to processes keeps the warm-up's length
+    cosine = Config.fromfile(str(ROOT / 'configs/ssdlite_mobilenext_coco.py'))
+    scale_schedule(cosine, 8)
+    warmup, decay = cosine.param_scheduler
+    assert (warmup.end, decay.end, decay.T_max) == (501, 200000, 200000)
+
+
 def test_world_size_comes_from_the_launcher():
     assert launcher_world_size('none', {}) == 1
     assert launcher_world_size('pytorch', {'WORLD_SIZE': '8'}) == 8

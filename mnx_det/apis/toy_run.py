@@ -4,6 +4,7 @@ import os.path as osp
 
 from mmengine.config import Config
 
+from ..engine import move_schedule
 from .config import set_data_root
 
 # Data loaders without worker processes: short runs start faster.
@@ -16,22 +17,14 @@ NO_WORKERS = {
 
 def rescale_schedule(cfg, max_iters):
     """Stretch or shrink an iteration-based schedule to ``max_iters``: the
-    warm-up, lr steps, validation and checkpoints keep their place in it."""
+    warm-up, lr steps, cosine length, validation and checkpoints keep their
+    place in it (:func:`mnx_det.engine.move_schedule`)."""
     factor = max_iters / cfg.train_cfg.max_iters
-
-    def scaled(value):
-        return max(1, round(value * factor))
-
-    for scheduler in cfg.param_scheduler:
-        scheduler['end'] = scaled(scheduler['end'])
-        if 'milestones' in scheduler:
-            scheduler['milestones'] = [
-                scaled(m) for m in scheduler['milestones']
-            ]
-    cfg.train_cfg.val_interval = scaled(cfg.train_cfg.val_interval)
-    cfg.default_hooks.checkpoint.interval = scaled(
-        cfg.default_hooks.checkpoint.interval)
-    cfg.train_cfg.max_iters = max_iters
+    move_schedule(
+        cfg,
+        max_iters,
+        lambda position: max(1, round(position * factor)),
+        stretch_warmup=True)
 
 
 def toy_run_config(config,

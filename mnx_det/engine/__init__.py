@@ -3,10 +3,11 @@ official rule for scaling a one-process schedule to N processes."""
 from .hooks import (NonFiniteLossError, NonFiniteLossHook, PreemptionHook,
                     ScheduleScalingError, ScheduleScalingHook,
                     TrainingPreempted, describe_schedule, launcher_world_size,
-                    scale_schedule)
+                    move_schedule, scale_schedule)
 
 __all__ = [
     'NonFiniteLossError', 'NonFiniteLossHook', 'PreemptionHook',
     'ScheduleScalingError', 'TrainingPreempted', 'ScheduleScalingHook',
-    'describe_schedule', 'launcher_world_size', 'scale_schedule'
+    'describe_schedule', 'launcher_world_size', 'move_schedule',
+    'scale_schedule'
 ]

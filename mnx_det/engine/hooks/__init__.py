@@ -2,10 +2,11 @@ from .non_finite_loss import NonFiniteLossError, NonFiniteLossHook
 from .preemption import PreemptionHook, TrainingPreempted
 from .schedule_scaling import (ScheduleScalingError, ScheduleScalingHook,
                                describe_schedule, launcher_world_size,
-                               scale_schedule)
+                               move_schedule, scale_schedule)
 
 __all__ = [
     'NonFiniteLossError', 'NonFiniteLossHook', 'PreemptionHook',
     'ScheduleScalingError', 'TrainingPreempted', 'ScheduleScalingHook',
-    'describe_schedule', 'launcher_world_size', 'scale_schedule'
+    'describe_schedule', 'launcher_world_size', 'move_schedule',
+    'scale_schedule'
 ]

@@ -66,18 +66,12 @@ def scale_schedule(cfg, world_size):
             'schedule_scaling needs an IterBasedTrainLoop, got '
             f"{cfg.train_cfg.get('type')}; set schedule_scaling.enable=False")
     n = world_size
-    max_iters = cfg.train_cfg.max_iters
-    cfg.train_cfg.max_iters = max_iters // n
-    cfg.train_cfg.val_interval = max(1, cfg.train_cfg.val_interval // n)
-    checkpoint = cfg.default_hooks.checkpoint
-    checkpoint.interval = max(1, checkpoint.interval // n)
     cfg.optim_wrapper.optimizer.lr *= n
-    for scheduler in cfg.param_scheduler:
-        if 'milestones' in scheduler:
-            scheduler.milestones = [m // n for m in scheduler.milestones]
-        for key in ('end', 'T_max'):
-            if scheduler.get(key) == max_iters:
-                scheduler[key] = cfg.train_cfg.max_iters
+    move_schedule(
+        cfg,
+        cfg.train_cfg.max_iters // n,
+        lambda position: max(1, position // n),
+        stretch_warmup=False)
     scaling.world_size = n
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(
@@ -86,6 +80,38 @@ def scale_schedule(cfg, world_size):
             check_resume=bool(cfg.get('resume')))
     ]
     return describe_schedule(cfg, n)
+
+
+def move_schedule(cfg, max_iters, position, stretch_warmup):
+    """Give an iteration-based schedule ``max_iters`` iterations, in place:
+    the one home of what a schedule's positions are.
+
+    Args:
+        cfg (Config): The config.
+        max_iters (int): The new length.
+        position (callable): Old position -> new one, for the lr steps
+            (``milestones``), ``val_interval`` and the checkpoint interval.
+        stretch_warmup (bool): Move the schedulers that end before the
+            schedule (the warm-up) by ``position`` too; False keeps their
+            length. A scheduler's ``end`` or a cosine ``T_max`` equal to the
+            old length becomes ``max_iters`` either way.
+    """
+    old = cfg.train_cfg.max_iters
+    for scheduler in cfg.param_scheduler:
+        if 'milestones' in scheduler:
+            scheduler['milestones'] = [
+                position(m) for m in scheduler['milestones']
+            ]
+        for key in ('end', 'T_max'):
+            value = scheduler.get(key)
+            if value == old:
+                scheduler[key] = max_iters
+            elif value is not None and stretch_warmup:
+                scheduler[key] = position(value)
+    cfg.train_cfg.val_interval = position(cfg.train_cfg.val_interval)
+    checkpoint = cfg.default_hooks.checkpoint
+    checkpoint.interval = position(checkpoint.interval)
+    cfg.train_cfg.max_iters = max_iters
 
 
 def describe_schedule(cfg, world_size):
