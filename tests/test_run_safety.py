@@ -70,7 +70,7 @@ def untrained_export(tmp_path_factory):
     return other, old
 
 
-# -- B1, B2: results for the wrong classes -----------------------------------
+# -- results for the wrong classes --------------------------------------------
 
 
 def test_onnx_file_of_other_classes_is_refused(untrained_export, small_toy_voc,
@@ -158,7 +158,7 @@ def test_checkpoint_of_other_class_order_is_refused(tmp_path, small_toy_voc,
     assert "checkpoint: ('bottle', 'tvmonitor', 'sheep')" in err
 
 
-# -- B3, P1, P4, P7, P8: checkpoints -----------------------------------------
+# -- checkpoints and their files ----------------------------------------------
 
 
 def test_max_keep_ckpts_never_leaves_no_checkpoint(small_toy_voc, tmp_path,
@@ -325,7 +325,7 @@ def test_full_disk_is_one_error_and_modes_follow_the_umask(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ['iter_1.pth']
 
 
-# -- P2, P7: preemption ------------------------------------------------------
+# -- preemption ---------------------------------------------------------------
 
 
 def _sleep_when_ready(ready):
@@ -479,7 +479,7 @@ def test_sigterm_to_every_process_with_loader_workers(small_toy_voc, tmp_path,
     _assert_resume_continues_exactly(small_toy_voc, work_dir, tmp_path, output)
 
 
-# -- P3: the work-dir lock ---------------------------------------------------
+# -- the work-dir lock --------------------------------------------------------
 
 
 @pytest.mark.parametrize('content', ['', 'garbage', '-1'])
@@ -496,7 +496,7 @@ def test_lock_of_a_reused_pid_is_taken_over(tmp_path):
         WorkDirLock(str(tmp_path)).acquire().release()
 
 
-# -- P5, P6: config mistakes -------------------------------------------------
+# -- config mistakes ----------------------------------------------------------
 
 
 def test_config_syntax_errors_name_the_file_and_line(tmp_path):
@@ -528,7 +528,7 @@ def test_unknown_cfg_options_keys_are_refused(monkeypatch, capsys, tmp_path):
     assert not (tmp_path / 'run').exists()  # nothing ran
 
 
-# -- P9, B4, B5, B6: images and tools ----------------------------------------
+# -- images and tools ---------------------------------------------------------
 
 
 def test_corrupt_image_in_training_is_one_error_line(small_toy_voc, tmp_path,
