@@ -18,9 +18,9 @@ __all__ = [
     'NO_WORKERS', 'PORTABLE_KERNELS', 'PretrainedNotFoundError',
     'WorkDirBusyError', 'WorkDirLock', 'add_launcher_args',
     'add_partial_load_arg', 'apply_process_fixes', 'build_detector',
-    'exit_on_termination', 'non_negative_int', 'output_file', 'positive_float',
-    'positive_int', 'probability', 'check_datasets', 'check_pretrained',
-    'dataset_classes', 'load_config', 'parse_launcher_args',
-    'portable_kernels_active', 'set_data_root', 'toy_run_config',
+    'check_datasets', 'check_pretrained', 'dataset_classes',
+    'exit_on_termination', 'load_config', 'non_negative_int', 'output_file',
+    'parse_launcher_args', 'portable_kernels_active', 'positive_float',
+    'positive_int', 'probability', 'set_data_root', 'toy_run_config',
     'use_gloo_without_cuda', 'use_portable_kernels', 'without_pretrained'
 ]

@@ -1,4 +1,5 @@
 """Stop training cleanly when the job is told to stop."""
+import functools
 import multiprocessing.util
 import os
 import os.path as osp
@@ -94,14 +95,10 @@ def _unblock_in_child():
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
 
 
-_fork_handlers = []
-
-
+@functools.cache  # once per process
 def _install_fork_handlers():
-    if not _fork_handlers:
-        os.register_at_fork(after_in_child=_default_handlers_in_child)
-        os.register_at_fork(after_in_child=_unblock_in_child)
-        _fork_handlers.append(True)
+    os.register_at_fork(after_in_child=_default_handlers_in_child)
+    os.register_at_fork(after_in_child=_unblock_in_child)
 
 
 @HOOKS.register_module()

@@ -179,10 +179,10 @@ class ScheduleScalingHook(Hook):
                 f' and this run ends at train_cfg.max_iters={max_iters}: '
                 'nothing would train. Set a max_iters above '
                 f"{meta['iter']}, or train without --resume.")
-        saved, batch = meta.get(
-            'batch_size'), runner.train_dataloader.batch_size
-        if saved not in (None, batch):
+        trained_batch = meta.get('batch_size')
+        batch = runner.train_dataloader.batch_size
+        if trained_batch not in (None, batch):
             runner.logger.warning(
                 f'resuming with {batch} images per process where the '
-                f'checkpoint was trained with {saved}: the iterations and lr '
-                f'stay as configured, so each now sees {batch} images')
+                f'checkpoint was trained with {trained_batch}: the iterations '
+                f'and lr stay as configured, so each now sees {batch} images')
