@@ -1,12 +1,12 @@
 """Shared fixtures: the toy VOC sets and the toy detector trained once per
-session. Helpers live in :mod:`mnx_det.testing.helpers`."""
+session. Helpers live in tests/helpers.py."""
 import pytest
 from mmengine.registry import init_default_scope
 
 from mnx_det.apis import (apply_process_fixes, toy_run_config,
                           use_portable_kernels)
 from mnx_det.datasets import make_toy_voc
-from mnx_det.testing.helpers import ROOT
+from helpers import ROOT
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
 

@@ -17,7 +17,7 @@ from mnx_det.analysis.complexity import (count, detector_complexity,
 from mnx_det.analysis.seeds import compare_seeds
 from mnx_det.analysis.timing import Timing, variants
 from mnx_det.models import MobileNeXt
-from mnx_det.testing.helpers import ROOT, build, randomize, run_tool
+from helpers import ROOT, build, randomize, run_tool
 
 # (detector, backbone) parameters of the official SSDLite detectors.
 SSDLITE = {

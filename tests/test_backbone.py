@@ -5,9 +5,9 @@ import pytest
 import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from mnx_det.analysis.official_mobilenext import OfficialMobileNeXt
 from mnx_det.models import TAP_LOCATIONS, MobileNeXt, SandglassBlock
 from mnx_det.models.layers import sandglass_block
-from mnx_det.testing import OfficialMobileNeXt
 
 FEATURE_PARAMS = {
     1.0: 2_254_416,

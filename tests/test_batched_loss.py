@@ -4,7 +4,7 @@ import torch
 from mmengine.structures import InstanceData
 
 from mnx_det.models import match_priors
-from mnx_det.testing.helpers import build_head, random_outputs
+from helpers import build_head, random_outputs
 
 CONFIG = 'ssdlite_mobilenext_voc.py'
 

@@ -18,10 +18,9 @@ from mnx_det.datasets import (AnnotationError, DatasetNotFoundError,
                               convert_devkit, make_toy_voc, voc_to_coco)
 from mnx_det.engine import scale_schedule
 from mnx_det.models import SSDLiteHead
-from mnx_det.testing import official_ssd
-from mnx_det.testing.helpers import (ROOT, build, build_head, center_form,
-                                     loss_test_batch, random_outputs,
-                                     run_script)
+import official_ssd
+from helpers import (ROOT, build, build_head, center_form, loss_test_batch,
+                     random_outputs, run_script)
 
 COCO_CONFIGS = ('ssdlite_mobilenext_coco.py', 'ssdlite_mobilenetv2_coco.py')
 SIDES = (20, 10, 5, 3, 2, 1)

@@ -9,11 +9,11 @@ import torch
 import torchvision
 from mmdet.models.backbones import MobileNetV2
 
+from mnx_det.analysis.official_mobilenext import OfficialMobileNeXt
 from mnx_det.checkpoint import CheckpointMismatchError, load_checkpoint_file
 from mnx_det.checkpoint.convert import convert_official, convert_torchvision
 from mnx_det.models import MobileNeXt
-from mnx_det.testing import OfficialMobileNeXt
-from mnx_det.testing.helpers import ROOT, randomize
+from helpers import ROOT, randomize
 
 
 def timm_checkpoint(model):

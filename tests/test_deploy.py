@@ -15,9 +15,8 @@ from mnx_det.deploy import (DeployModelError, ExportableSSD,
                             ExportNotSupportedError, ORTSession, export_onnx)
 from mnx_det.deploy.postprocess import CLASS_SCORES
 from mnx_det.deploy.quantize import quantize_detector
-from mnx_det.testing.helpers import (ROOT, assert_same_detections, build,
-                                     build_head, rgb_batch, run_script,
-                                     run_tool, toy_images)
+from helpers import (ROOT, assert_same_detections, build, build_head,
+                     rgb_batch, run_script, run_tool, toy_images)
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
 

@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 
 from mnx_det.apis import set_data_root
 from mnx_det.models import MobileNeXt
-from mnx_det.testing.helpers import ROOT
+from helpers import ROOT
 
 DETECTORS = ('retinanet', 'fcos', 'faster-rcnn')
 

@@ -7,7 +7,7 @@ from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.config import Config
 
 from mnx_det.datasets.transforms.ssd_random_crop import _Overlaps, patch_iou
-from mnx_det.testing.helpers import ROOT
+from helpers import ROOT
 
 BOXES = np.array(
     [

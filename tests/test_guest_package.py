@@ -16,7 +16,7 @@ import zipfile
 import pytest
 import yaml
 
-from mnx_det.testing.helpers import ROOT
+from helpers import ROOT
 
 # Runs in the guest's environment: what import mnx_det changes, then two
 # guest configs built and run.
@@ -173,6 +173,8 @@ def test_wheel_ships_the_package_configs_and_tools(wheel):
             if n.startswith('configs/')} == configs | {'configs/metafile.yml'}
     assert 'tools/setup_env.sh' not in shipped
     assert not [n for n in names if n.startswith(('tests/', 'configs/'))]
+    # Test code is not package code: the suite's helpers stay in tests/.
+    assert not [n for n in names if n.startswith('mnx_det/testing/')]
 
 
 def test_metafile_lists_every_detector_config():

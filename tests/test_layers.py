@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mnx_det.testing.helpers import ROOT
+from helpers import ROOT
 
 LINT_IMPORTS = Path(sys.executable).parent / 'lint-imports'
 

@@ -9,7 +9,7 @@ import torch
 from mnx_det.analysis.report import cpu_description
 from mnx_det.apis import PORTABLE_KERNELS, portable_kernels_active
 from mnx_det.checkpoint import load_checkpoint_file
-from mnx_det.testing.helpers import ROOT, TOY_CONFIG, as_cli, toy_cfg_options
+from helpers import ROOT, TOY_CONFIG, as_cli, toy_cfg_options
 
 # What the kernel libraries pick by themselves on a CPU with AVX2 and no
 # AVX-512 (ATen, oneDNN); this CPU's own choice is the uncapped one.

@@ -24,8 +24,7 @@ from mnx_det.checkpoint import latest_loadable_checkpoint, load_checkpoint_file
 from mnx_det.datasets import AnnotationError, MissingImageError
 from mnx_det.engine import NonFiniteLossHook
 from mnx_det.errors import ImageLoadError
-from mnx_det.testing.helpers import (ROOT, TOY_CONFIG, as_cli, run_tool,
-                                     toy_cfg_options)
+from helpers import ROOT, TOY_CONFIG, as_cli, run_tool, toy_cfg_options
 
 PYTHON = sys.executable
 SHORT_RUN = dict(

@@ -32,8 +32,7 @@ from mnx_det.deploy.contract import (ContractMismatchError,
                                      MalformedContractError)
 from mnx_det.engine import NonFiniteLossError, PreemptionHook
 from mnx_det.errors import ConfigError
-from mnx_det.testing.helpers import (ROOT, TOY_CONFIG, as_cli, run_script,
-                                     toy_cfg_options)
+from helpers import ROOT, TOY_CONFIG, as_cli, run_script, toy_cfg_options
 
 TOY_CLASSES = ('sheep', 'tvmonitor', 'bottle')
 SHORT = dict(

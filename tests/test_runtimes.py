@@ -19,9 +19,8 @@ from mnx_det.apis import toy_run_config
 from mnx_det.deploy import (DeployModelError, ExportableSSD, OpenVINOSession,
                             ORTSession, open_session)
 from mnx_det.deploy.quantize import quantize_detector
-from mnx_det.testing.helpers import (ROOT, assert_detections_agree,
-                                     assert_same_detections, rgb_batch,
-                                     run_script, run_tool, toy_images)
+from helpers import (ROOT, assert_detections_agree, assert_same_detections,
+                     rgb_batch, run_script, run_tool, toy_images)
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
 
@@ -138,7 +137,7 @@ BF16_RUN = """
 import sys
 import numpy as np
 from mnx_det.deploy import OpenVINOSession
-from mnx_det.testing.helpers import rgb_batch, toy_images
+from helpers import rgb_batch, toy_images
 onnx_file, data_root, out = sys.argv[1:]
 if 'BF16' in OpenVINOSession.capabilities():
     images = rgb_batch(toy_images(data_root, 40))

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from mnx_det.testing.helpers import ROOT
+from helpers import ROOT
 
 SCRIPT = ROOT / 'tools/setup_env.sh'
 

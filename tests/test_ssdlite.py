@@ -9,7 +9,7 @@ from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 
 import mnx_det  # noqa: F401  (registers the modules, applies compat)
-from mnx_det.testing.helpers import build
+from helpers import build
 
 # (total, backbone, extras, head) of the official detectors, 21 classes.
 OFFICIAL_PARAMS = {

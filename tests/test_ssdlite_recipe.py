@@ -15,10 +15,9 @@ from mnx_det.apis import PretrainedNotFoundError, check_pretrained, load_config
 from mnx_det.engine import (ScheduleScalingError, ScheduleScalingHook,
                             launcher_world_size, scale_schedule)
 from mnx_det.models import SSDLiteHead
-from mnx_det.testing import official_ssd
-from mnx_det.testing.helpers import (ROOT, build_head, center_form,
-                                     loss_test_batch, model_config,
-                                     official_prior_args, random_outputs)
+import official_ssd
+from helpers import (ROOT, build_head, center_form, loss_test_batch,
+                     model_config, official_prior_args, random_outputs)
 
 VOC_CONFIGS = ('ssdlite_mobilenext_voc.py', 'ssdlite_mobilenetv2_voc.py')
 SIDES = (20, 10, 5, 3, 2, 1)

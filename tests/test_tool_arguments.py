@@ -11,7 +11,7 @@ test with its traceback.
 import pytest
 import torch
 
-from mnx_det.testing.helpers import TOY_CONFIG, run_script
+from helpers import TOY_CONFIG, run_script
 
 # {file}: an existing file; {dir}: an existing folder; {missing}: a path
 # that does not exist; {unsafe}: a checkpoint that holds code; {badbase}:

@@ -14,8 +14,7 @@ from mmengine.registry import init_default_scope
 
 from mnx_det.apis import NO_WORKERS
 from mnx_det.datasets import AnnotationError
-from mnx_det.testing.helpers import (ROOT, TOY_CONFIG, as_cli, run_tool,
-                                     toy_cfg_options)
+from helpers import ROOT, TOY_CONFIG, as_cli, run_tool, toy_cfg_options
 
 PYTHON = sys.executable
 # A few fast iterations: batch 4, validation and checkpoints as asked.

@@ -3,7 +3,7 @@ post-processing, eager, BN fused and channels_last, timed in the same
 interleaved rounds (and MobileNeXt against the official layout)."""
 import torch
 
-from ...testing import OfficialMobileNeXt
+from ..official_mobilenext import OfficialMobileNeXt
 from ..report import FAMILIES, ratio_rows
 from ..timing import inference, measure_spread, variants
 from .common import (build_ssdlite, by_family, check_whole_vs_part,

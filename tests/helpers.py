@@ -10,10 +10,10 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 
-from ..apis import build_detector
+from mnx_det.apis import build_detector
 
 # The checkout the tests run from (configs/, tools/ beside the package).
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TOY_CONFIG = ROOT / 'configs/toy/ssdlite_mobilenext_toy.py'
 
 
