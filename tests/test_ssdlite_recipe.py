@@ -137,13 +137,14 @@ def test_ssd_crop_needs_one_object_not_all():
     np.random.seed(0)
     worst = []
     for _ in range(40):
-        results = crop.try_crop(
+        window = crop.try_window(HorizontalBoxes(boxes), 300, 300, 0.7)
+        assert window is not None
+        results = crop.crop_to(
             dict(
                 img=np.zeros((300, 300, 3), np.float32),
                 gt_bboxes=HorizontalBoxes(boxes),
                 gt_bboxes_labels=np.array([1, 2]),
-                gt_ignore_flags=np.array([False, False])), 0.7)
-        assert results is not None
+                gt_ignore_flags=np.array([False, False])), *window)
         h, w = results['img_shape']
         assert min(h, w) >= 0.3 * 300 - 1 and 0.5 <= h / w <= 2
         crop_box = results['gt_bboxes'].tensor

@@ -56,7 +56,7 @@ class SSDRandomCrop(BaseTransform):
             return results
         window = self.draw_window(results['gt_bboxes'],
                                   *results['img'].shape[:2])
-        return results if window is None else self._crop(results, *window)
+        return results if window is None else self.crop_to(results, *window)
 
     def draw_window(self, boxes, height, width):
         """The random draws of one call on an image of ``height`` x
@@ -96,15 +96,10 @@ class SSDRandomCrop(BaseTransform):
                 return patch, inside
         return None
 
-    def try_crop(self, results, min_iou):
-        """``results`` cropped by :meth:`try_window`; None when no window
-        qualifies."""
-        window = self.try_window(results['gt_bboxes'],
-                                 *results['img'].shape[:2], min_iou)
-        return None if window is None else self._crop(results, *window)
-
     @staticmethod
-    def _crop(results, patch, inside):
+    def crop_to(results, patch, inside):
+        """``results`` cut to the window ``(patch, inside)`` that
+        :meth:`try_window` drew."""
         x1, y1, x2, y2 = patch
         results['img'] = results['img'][y1:y2, x1:x2]
         results['img_shape'] = results['img'].shape[:2]
