@@ -160,24 +160,47 @@ def test_fpn_detectors_are_refused_by_name():
         ExportableSSD(model, 320)
 
 
+def infer(images, model_file, out_dir, monkeypatch):
+    """tools/infer.py's detections of ``images`` by ``model_file``:
+    {name: (boxes, scores, labels)}; every file it read, with repeats."""
+    reads, load = [], torch.load
+
+    def counted_load(f, *args, **kwargs):
+        reads.append(str(f))
+        return load(f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, 'load', counted_load)
+    assert run_script([
+        'tools/infer.py', images, TOY, model_file, '--out-dir', out_dir,
+        '--score-thr', '0.2', '--device', 'cpu'
+    ], monkeypatch) == 0
+    preds = {}
+    for name in ('photo0.jpg', 'photo1.jpg'):
+        assert cv2.imread(str(out_dir / 'vis' / name)).shape == (200, 240, 3)
+        pred = json.loads((out_dir / 'preds' / f'{name}.json').read_text())
+        preds[name] = (pred['bboxes'], pred['scores'], pred['labels'])
+    return preds, reads
+
+
 def test_infer_tool_draws_and_writes_detections(exported, toy_voc, tmp_path,
                                                 monkeypatch):
-    _, onnx_file, _ = exported
+    """The .onnx file and its .pth checkpoint (read once) find the same
+    boxes in a user's photos."""
+    checkpoint, onnx_file, _ = exported
     images = tmp_path / 'photos'
     images.mkdir()
     for i, image in enumerate(toy_images(toy_voc, 2)):
         # a user's photo: not the model's input size
         photo = cv2.resize(image, (240, 200))
         cv2.imwrite(str(images / f'photo{i}.jpg'), photo)
-    assert run_script([
-        'tools/infer.py', images, TOY, onnx_file, '--out-dir',
-        tmp_path / 'out', '--score-thr', '0.2'
-    ], monkeypatch) == 0
-    for name in ('photo0.jpg', 'photo1.jpg'):
-        assert cv2.imread(str(tmp_path / 'out/vis' / name)).shape \
-            == (200, 240, 3)
-        pred = json.loads(
-            (tmp_path / 'out/preds' / f'{name}.json').read_text())
-        assert len(pred['bboxes']) == len(pred['scores']) > 0
-        assert min(pred['scores']) >= 0.2
-        assert max(b[2] for b in pred['bboxes']) <= 240 * 1.5
+    from_onnx, _ = infer(images, onnx_file, tmp_path / 'onnx', monkeypatch)
+    from_pth, reads = infer(images, checkpoint, tmp_path / 'pth', monkeypatch)
+    assert reads.count(checkpoint) == 1
+    for name, (boxes, scores, labels) in from_onnx.items():
+        assert len(boxes) == len(scores) > 0
+        assert min(scores) >= 0.2
+        assert max(b[2] for b in boxes) <= 240 * 1.5
+        # fp32 in two runtimes; boxes in photo pixels (1.5x the input's)
+        assert_same_detections((boxes, scores, labels),
+                               from_pth[name],
+                               box_tol=1.5e-3)

@@ -17,6 +17,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mnx_det.apis import NO_WORKERS, WorkDirLock, build_detector, load_config
@@ -137,6 +138,41 @@ def test_testing_a_checkpoint_reads_it_once(small_toy_voc, tmp_path,
     assert code == 0, capsys.readouterr().err[-2000:]
     assert reads.count(checkpoint) == 1
     assert 'pascal_voc/mAP' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('fits', [True, False])
+def test_training_from_a_checkpoint_reads_it_once(fits, small_toy_voc,
+                                                  tmp_path, monkeypatch,
+                                                  capsys):
+    """train.py's load_from: checked for fit on the dict the Runner loaded
+    (one read); another detector's weights stop the run before training."""
+    other = 'configs/toy/ssdlite_mobilenetv2_toy.py'
+    model = build_detector(str(TOY_CONFIG if fits else ROOT / other))
+    checkpoint = str(tmp_path / 'start.pth')
+    save_checkpoint_file(dict(state_dict=model.state_dict()), checkpoint)
+    reads, load = [], torch.load
+
+    def counted_load(f, *args, **kwargs):
+        reads.append(str(f))
+        return load(f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, 'load', counted_load)
+    options = toy_cfg_options(
+        small_toy_voc,
+        **dict(SHORT, load_from=checkpoint, **{'train_cfg.max_iters': 1}))
+    code = run_script(
+        ['tools/train.py', TOY_CONFIG, '--work-dir', tmp_path / 'run'] +
+        as_cli(options), monkeypatch)
+    assert reads.count(checkpoint) == 1
+    err = capsys.readouterr().err
+    if fits:
+        assert code == 0, err[-2000:]
+        assert (tmp_path / 'run/iter_1.pth').is_file()
+    else:
+        assert code == 1
+        assert f'error: checkpoint {checkpoint} does not fit the model' in err
+        assert 'Traceback' not in err
+        assert not (tmp_path / 'run/iter_1.pth').exists()
 
 
 def test_checkpoint_of_other_class_order_is_refused(tmp_path, small_toy_voc,
@@ -583,21 +619,23 @@ def test_infer_goes_past_bad_images_with_unique_names(untrained_export,
 
 
 def test_checkpoint_inference_runs_where_torch_sees_a_device(monkeypatch):
-    """infer.py with a .pth: the GPU when PyTorch sees one, or --device
-    (it ran on the CPU whatever the machine had)."""
-    import mmdet.apis
-
-    from mnx_det.deploy.image_inference import CheckpointImageDetector
+    """infer.py with a .pth: on the device mmengine finds (the GPU when
+    PyTorch sees one), or on --device (it ran on the CPU whatever the
+    machine had)."""
+    from mnx_det.deploy import image_inference
     devices = []
 
-    def inferencer(model, weights, device, show_progress):
+    def build(config, checkpoint, device, classes):
         devices.append(device)
+        return torch.nn.Module()
 
-    monkeypatch.setattr(mmdet.apis, 'DetInferencer', inferencer)
-    for cuda, device in ((True, None), (True, 'cpu'), (False, None),
-                         (False, 'cuda:1')):
-        monkeypatch.setattr(torch.cuda, 'is_available', lambda: cuda)
-        CheckpointImageDetector('config.py', 'x.pth', 0.3, device)
+    monkeypatch.setattr(image_inference, 'build_detector', build)
+    monkeypatch.setattr(image_inference, 'image_pipeline', lambda cfg: None)
+    for found, device in (('cuda', None), ('cuda', 'cpu'), ('cpu', None),
+                          ('cpu', 'cuda:1')):
+        monkeypatch.setattr(image_inference, 'get_device', lambda: found)
+        image_inference.CheckpointImageDetector(Config(), 'x.pth', (), 0.3,
+                                                device)
     assert devices == ['cuda', 'cpu', 'cpu', 'cuda:1']
 
 

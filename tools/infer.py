@@ -3,10 +3,11 @@
     python tools/infer.py INPUT CONFIG CHECKPOINT --out-dir DIR
         [--score-thr 0.3]
 
-INPUT is an image, a folder or a glob; CHECKPOINT a ``.pth`` (run by mmdet's
-DetInferencer) or an exported file: ``.onnx`` (ONNX Runtime, or OpenVINO
-with ``--backend openvino``), ``.xml`` (OpenVINO), ``.pte`` (ExecuTorch),
-which must have been made for the config's classes. Writes
+INPUT is an image, a folder or a glob; CHECKPOINT a ``.pth`` (run by
+mmdet's ``inference_detector`` on ``--device``) or an exported file:
+``.onnx`` (ONNX Runtime, or OpenVINO with ``--backend openvino``), ``.xml``
+(OpenVINO), ``.pte`` (ExecuTorch); either must have been made for the
+config's classes. Writes
 ``DIR/vis/NAME`` (the image with its boxes) and ``DIR/preds/NAME.json``
 (labels, scores, boxes in image pixels), NAME being the image's file
 name. An image that cannot be read is named and skipped; the summary counts
@@ -19,7 +20,6 @@ from mmdet.utils import register_all_modules
 
 from mnx_det.apis import (apply_process_fixes, dataset_classes,
                           exit_on_termination, load_config, probability)
-from mnx_det.checkpoint import check_checkpoint_classes
 from mnx_det.deploy import is_model_file, open_session
 from mnx_det.deploy.cli import add_runtime_args, session_options
 from mnx_det.deploy.image_inference import (CheckpointImageDetector,
@@ -39,8 +39,7 @@ def image_detector(args, cfg, classes):
         return ExportedImageDetector(session,
                                      preprocessor.get('bgr_to_rgb', False),
                                      args.score_thr)
-    check_checkpoint_classes(args.checkpoint, classes)
-    return CheckpointImageDetector(args.config, args.checkpoint,
+    return CheckpointImageDetector(cfg, args.checkpoint, classes,
                                    args.score_thr, args.device)
 
 

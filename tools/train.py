@@ -19,10 +19,10 @@ from mnx_det.apis import (WorkDirLock, add_launcher_args, add_partial_load_arg,
                           apply_process_fixes, check_datasets,
                           check_pretrained, load_config, parse_launcher_args,
                           use_gloo_without_cuda, use_portable_kernels)
-from mnx_det.checkpoint import (CheckpointNotFoundError, check_checkpoint_fits,
-                                remove_partial_files, resolve_resume)
-from mnx_det.engine import (TrainingPreempted, launcher_world_size,
-                            scale_schedule)
+from mnx_det.checkpoint import (CheckpointNotFoundError, remove_partial_files,
+                                resolve_resume)
+from mnx_det.engine import (CheckpointFitHook, TrainingPreempted,
+                            launcher_world_size, scale_schedule)
 from mnx_det.errors import UserError, user_message
 
 # How each backbone's ImageNet weights are made (README, "Reproducing").
@@ -116,7 +116,7 @@ def train(cfg, args):
     if schedule:
         runner.logger.info(f'schedule: {schedule}')
     if cfg.load_from and not cfg.resume and not args.allow_partial_load:
-        check_checkpoint_fits(runner.model, cfg.load_from)
+        runner.register_hook(CheckpointFitHook(cfg.load_from))
     runner.train()
 
 

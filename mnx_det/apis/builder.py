@@ -8,8 +8,8 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from ..checkpoint import (check_checkpoint_fits, load_checkpoint_file,
-                          model_state)
+from ..checkpoint import (check_checkpoint_classes, check_checkpoint_fits,
+                          load_checkpoint_file, model_state)
 
 
 def without_pretrained(model_cfg):
@@ -21,7 +21,11 @@ def without_pretrained(model_cfg):
     return model_cfg
 
 
-def build_detector(config, checkpoint=None, device='cpu', **model_changes):
+def build_detector(config,
+                   checkpoint=None,
+                   device='cpu',
+                   classes=None,
+                   **model_changes):
     """Build the detector of a config.
 
     Args:
@@ -33,6 +37,9 @@ def build_detector(config, checkpoint=None, device='cpu', **model_changes):
             initialised as training would initialise it, less ImageNet
             weights.
         device (str): Where the detector goes. Default: 'cpu'.
+        classes (Sequence[str], optional): When given, the checkpoint must
+            have been trained on these classes, in this order
+            (:func:`mnx_det.checkpoint.check_checkpoint_classes`).
         **model_changes: Replace these keys of ``cfg.model``.
 
     Returns:
@@ -47,6 +54,8 @@ def build_detector(config, checkpoint=None, device='cpu', **model_changes):
         model.init_weights()
         return model.to(device)
     loaded = load_checkpoint_file(checkpoint, map_location='cpu')  # once
+    if classes is not None:
+        check_checkpoint_classes(loaded, classes, checkpoint)
     check_checkpoint_fits(model, loaded, checkpoint)
     model.load_state_dict(model_state(loaded), strict=True)
     # what the weights were trained on, as mmdet's init_detector keeps it

@@ -59,6 +59,11 @@ def latest_loadable_checkpoint(work_dir):
     empty, resuming fails although an intact older checkpoint lies beside
     it. Candidates are tried newest first (``last_checkpoint``'s target,
     then ``*.pth`` by iteration); each broken one is logged.
+
+    The chosen file is read here and again by mmengine's ``Runner.resume``,
+    which takes a path: reading is how a file is known to load. Nothing
+    replaces it in between: ``tools/train.py`` holds the work dir's lock
+    (:class:`mnx_det.apis.WorkDirLock`) from before this call.
     """
     candidates = sorted(
         glob.glob(osp.join(work_dir, '*.pth')), key=_iteration, reverse=True)

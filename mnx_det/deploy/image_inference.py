@@ -1,6 +1,7 @@
 """A detector (a checkpoint or an exported file) over a folder of
 images: boxes drawn, one JSON of detections each, and every image that
 cannot be read named without stopping the others (``tools/infer.py``)."""
+import copy
 import glob
 import json
 import os
@@ -9,10 +10,14 @@ import os.path as osp
 import cv2
 import mmcv
 import numpy as np
+from mmcv.transforms import Compose
 from mmdet.registry import VISUALIZERS
 from mmdet.structures import DetDataSample
+from mmdet.utils import get_test_pipeline_cfg
+from mmengine.device import get_device
 from mmengine.utils import ProgressBar
 
+from ..apis import build_detector
 from ..errors import ImageLoadError, UserError, image_load_error
 from ..fileio import atomic_open, atomic_path
 
@@ -81,40 +86,48 @@ class ExportedImageDetector:
 
 
 class CheckpointImageDetector:
-    """A checkpoint run by mmdet's ``DetInferencer`` on one BGR image.
+    """A ``.pth`` checkpoint run on one BGR image by mmdet's
+    ``inference_detector``, through the config's test pipeline less its
+    annotations (as mmdet's ``DetInferencer`` runs it).
+
+    The checkpoint is read once: it must fill the detector exactly and have
+    been trained on ``classes`` (:func:`mnx_det.apis.build_detector`).
 
     Args:
-        config (str): The config.
+        config (Config): The config.
         checkpoint (str): The ``.pth`` file.
-        score_thr (float): The lowest score kept.
-        device (str, optional): Where to run; default ``cuda`` when PyTorch
-            sees a GPU, else ``cpu`` (as mmdet's tools choose).
+        classes (Sequence[str]): The config's classes.
+        score_thr (float): Detections below are left out.
+        device (str, optional): Where to run; default mmengine's
+            ``get_device()`` (``cuda`` when PyTorch sees a GPU, else
+            ``cpu``), as mmdet's tools choose.
     """
 
-    def __init__(self, config, checkpoint, score_thr, device=None):
-        from mmdet.apis import DetInferencer
-        self.inferencer = DetInferencer(
-            model=config,
-            weights=checkpoint,
-            device=device or default_device(),
-            show_progress=False)
+    def __init__(self, config, checkpoint, classes, score_thr, device=None):
+        self.model = build_detector(
+            config, checkpoint, device or get_device(), classes=classes)
+        self.model.cfg = config
+        self.pipeline = image_pipeline(config)
         self.score_thr = score_thr
 
     def __call__(self, image):
-        (result, ) = self.inferencer(
-            image,
-            return_datasamples=True,
-            no_save_vis=True,
-            no_save_pred=True)['predictions']
+        from mmdet.apis import inference_detector
+        result = inference_detector(
+            self.model, image, test_pipeline=self.pipeline)
         pred = result.pred_instances
         result.pred_instances = pred[pred.scores >= self.score_thr]
         return result
 
 
-def default_device():
-    """``cuda`` when PyTorch sees a GPU, else ``cpu``."""
-    import torch
-    return 'cuda' if torch.cuda.is_available() else 'cpu'
+def image_pipeline(cfg):
+    """The config's test pipeline for a decoded image: loaded from the
+    array, without the annotations an image off disk does not have."""
+    steps = [
+        copy.deepcopy(step) for step in get_test_pipeline_cfg(cfg)
+        if not step['type'].endswith('LoadAnnotations')
+    ]
+    steps[0]['type'] = 'mmdet.LoadImageFromNDArray'
+    return Compose(steps)
 
 
 def save_result(name, image, result, visualizer, out_dir):
