@@ -1,12 +1,16 @@
 """Shared fixtures: the toy VOC sets and the toy detector trained once per
 session. Helpers live in tests/helpers.py."""
+import logging
+import shutil
+
 import pytest
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from mnx_det.apis import (apply_process_fixes, toy_run_config,
                           use_portable_kernels)
 from mnx_det.datasets import make_toy_voc
-from helpers import ROOT
+from helpers import ROOT, TOY_CONFIG
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
 
@@ -69,3 +73,42 @@ def exported(trained_toy_detector, tmp_path_factory):
     onnx_file = str(tmp_path_factory.mktemp('onnx') / 'toy.onnx')
     export_onnx(detector, onnx_file, 160, dynamic_batch=True)
     return checkpoint, onnx_file, detector
+
+
+@pytest.fixture(scope='session')
+def untrained_export(tmp_path_factory):
+    """An ONNX export of the untrained toy detector recorded for 3 other
+    classes, and the same file without any record (an old export)."""
+    import onnx
+
+    from mnx_det.apis import build_detector
+    from mnx_det.deploy import export_onnx
+    folder = tmp_path_factory.mktemp('exports')
+    detector = build_detector(str(TOY_CONFIG)).eval()
+    other = export_onnx(
+        detector, str(folder / 'other.onnx'), 160, classes=('a', 'b', 'c'))
+    model = onnx.load(other)
+    del model.metadata_props[:]
+    old = str(folder / 'old.onnx')
+    onnx.save(model, old)
+    return other, old
+
+
+@pytest.fixture
+def log_lines():
+    """What mmengine's current logger writes during the test."""
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+
+
+@pytest.fixture
+def toy_copy(small_toy_voc, tmp_path):
+    """A copy of the small toy set to damage."""
+    root = tmp_path / 'VOCdevkit'
+    shutil.copytree(small_toy_voc, root)
+    return root

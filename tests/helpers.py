@@ -1,5 +1,6 @@
 """Helpers shared by the test suite: tool runners, toy-run options,
 randomised models and heads built from the real configs."""
+import re
 import runpy
 import signal
 import subprocess
@@ -7,10 +8,10 @@ import sys
 from pathlib import Path
 
 import torch
-from mmdet.registry import MODELS
+from mmdet.registry import DATASETS, MODELS
 from mmengine.config import Config
 
-from mnx_det.apis import build_detector
+from mnx_det.apis import NO_WORKERS, build_detector, load_config
 
 # The checkout the tests run from (configs/, tools/ beside the package).
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,3 +216,81 @@ def assert_detections_agree(expected, actual, score_thr, score_tol, box_tol):
         missing = _unmatched(ours, theirs, score_thr + score_tol, score_tol,
                              box_tol)
         assert not missing, f'no twin within tolerance: {missing[:3]}'
+
+
+# -- short runs of the toy detector and damaged copies of a toy set -----------
+
+TOY_CLASSES = ('sheep', 'tvmonitor', 'bottle')
+SHORT = dict(
+    NO_WORKERS, **{
+        'train_dataloader.batch_size': 2,
+        'train_cfg.max_iters': 6,
+        'train_cfg.val_interval': 100,
+        'default_hooks.logger.interval': 1,
+        'log_processor.window_size': 1,
+    })
+
+
+def short_config(data_root, work_dir, **options):
+    """The toy config as tools/train.py builds it from these options."""
+    cfg = load_config(
+        str(TOY_CONFIG), toy_cfg_options(data_root, **dict(SHORT, **options)),
+        str(work_dir))
+    cfg.randomness = dict(seed=0)
+    return cfg
+
+
+SHORT_RUN = dict(
+    NO_WORKERS, **{
+        'train_dataloader.batch_size': 2,
+        'train_cfg.max_iters': 10,
+        'train_cfg.val_interval': 10,
+        'default_hooks.checkpoint.interval': 1,
+        'default_hooks.logger.interval': 1,
+    })
+
+
+def xml(root, img_id):
+    return root / 'VOC2007' / 'Annotations' / f'{img_id}.xml'
+
+
+def jpeg(root, img_id):
+    return root / 'VOC2007' / 'JPEGImages' / f'{img_id}.jpg'
+
+
+def edit_xml(root, img_id, old, new, count=1):
+    path = xml(root, img_id)
+    text = path.read_text()
+    assert re.search(old, text), (old, text)
+    path.write_text(re.sub(old, new, text, count=count))
+    return path
+
+
+def swap_x(root, img_id):
+    """Swap the first object's xmin and xmax."""
+    text = xml(root, img_id).read_text()
+    x1 = re.search(r'<xmin>(\d+)</xmin>', text).group(1)
+    x2 = re.search(r'<xmax>(\d+)</xmax>', text).group(1)
+    return edit_xml(root, img_id, f'<xmin>{x1}</xmin>(.*?)<xmax>{x2}</xmax>',
+                    f'<xmin>{x2}</xmin>\\1<xmax>{x1}</xmax>')
+
+
+def toy_dataset(root, **changes):
+    cfg = Config.fromfile(str(TOY_CONFIG))
+    dataset_cfg = cfg.train_dataloader.dataset.datasets[0]
+    dataset_cfg.update(data_root=f'{root}/', **changes)
+    return DATASETS.build(dataset_cfg)
+
+
+def train_toy(root, work_dir, **options):
+    return run_tool(
+        ['tools/train.py', TOY_CONFIG, '--work-dir', work_dir] +
+        as_cli(toy_cfg_options(f'{root}/', **SHORT_RUN, **options)))
+
+
+def iterations_run(result):
+    return [
+        int(i)
+        for i in re.findall(r'Iter\(train\) \[\s*(\d+)/', result.stdout +
+                            result.stderr)
+    ]

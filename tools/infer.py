@@ -34,11 +34,10 @@ def image_detector(args, cfg, classes):
         preprocessor = cfg.model.data_preprocessor
         session = open_session(args.checkpoint, args.backend,
                                **session_options(args))
+        bgr_to_rgb = preprocessor.get('bgr_to_rgb', False)
         session.check_contract(classes, preprocessor.get('mean'),
-                               preprocessor.get('std'))
-        return ExportedImageDetector(session,
-                                     preprocessor.get('bgr_to_rgb', False),
-                                     args.score_thr)
+                               preprocessor.get('std'), bgr_to_rgb)
+        return ExportedImageDetector(session, args.score_thr, bgr_to_rgb)
     return CheckpointImageDetector(cfg, args.checkpoint, classes,
                                    args.score_thr, args.device)
 

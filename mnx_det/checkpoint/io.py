@@ -24,7 +24,7 @@ hook for local files than the ``''`` prefix), and ``Runner.save_checkpoint``
 through :func:`save_checkpoint_file`. ``import mnx_det`` does not call it:
 :func:`mnx_det.apis.apply_process_fixes` does (the project's tools, or a
 guest who opts in). Tests: ``tests/test_compat.py``,
-``tests/test_robustness.py``.
+``tests/test_checkpoint_files.py``.
 """
 import argparse
 import collections

@@ -6,7 +6,7 @@ failed) !buf.empty() in function 'imdecode_'``) without a path. Every failure
 to read or decode now raises :class:`mnx_det.errors.ImageLoadError` naming
 the file, an :class:`~mnx_det.errors.ImageNotFoundError` (so still a
 ``FileNotFoundError``) for a file that does not exist. Tests:
-``tests/test_robustness.py::test_undecodable_image_is_named``,
+``tests/test_bad_datasets.py::test_undecodable_image_is_named``,
 ``tests/test_compat.py::test_missing_image_stays_a_file_not_found_error``.
 """
 from mmcv.transforms import LoadImageFromFile

@@ -13,7 +13,7 @@ this project's own subclass, :class:`mnx_det.models.SSDLiteHead`).
    When parsing fails, the file is handed to a checker (the project's VOC
    reader, given to :func:`apply`): if it finds the problem it raises an
    error naming the file; an error it cannot explain by the file propagates
-   unchanged (a bug, not bad data). Test: ``tests/test_robustness.py::
+   unchanged (a bug, not bad data). Test: ``tests/test_bad_datasets.py::
    test_plain_vocdataset_names_bad_files_but_not_bugs``.
 """
 import xml.etree.ElementTree as ET

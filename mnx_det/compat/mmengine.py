@@ -21,7 +21,7 @@
    *before* it writes the new one: a run killed (or a disk full) while
    saving with ``max_keep_ckpts=1`` is left with no checkpoint at all. The
    oldest checkpoints are now removed after the new one is in place. Test:
-   ``tests/test_robustness.py::test_max_keep_ckpts_never_leaves_no_checkpoint``.
+   ``tests/test_checkpoint_files.py::test_max_keep_ckpts_never_leaves_no_checkpoint``.
 """
 import collections
 

@@ -7,7 +7,9 @@ fits, so a file exported from a detector of other classes (or the same
 classes in another order) would be scored against the wrong names without
 a word. The export writes its contract into the ONNX ``metadata_props``
 (keys ``mnx_det.*``): the class names in label order, the input size, the
-pixel mean and std, the score threshold and NMS settings, and the mnx_det
+pixel mean and std, whether images loaded BGR (as mmdet loads them) have
+their channels reversed before the file (``bgr_to_rgb``), the score
+threshold and NMS settings, and the mnx_det
 version. :func:`check_contract` compares it with a config's and refuses a
 mismatch; a file exported before contracts were recorded passes with one
 warning.
@@ -68,6 +70,7 @@ CONTRACT_FIELDS = {
     'class_scores': ('a name', lambda v: isinstance(v, str)),
     'bbox_coder': ('a config dict', lambda v: isinstance(v, dict)),
     'postprocess': ('true or false', lambda v: isinstance(v, bool)),
+    'bgr_to_rgb': ('true or false', lambda v: isinstance(v, bool)),
     'version': ('a version string', lambda v: isinstance(v, str)),
 }
 
@@ -80,6 +83,7 @@ def export_contract(module, classes):
         input_size=module.input_size,
         mean=module.mean.flatten().tolist(),
         std=module.std.flatten().tolist(),
+        bgr_to_rgb=module.bgr_to_rgb,
         score_thr=module.score_thr,
         iou_threshold=module.iou_thr,
         max_per_img=module.max_per_img,
@@ -121,10 +125,15 @@ def read_contract(metadata, path):
     return contract
 
 
-def check_contract(contract, path, classes=None, mean=None, std=None):
+def check_contract(contract,
+                   path,
+                   classes=None,
+                   mean=None,
+                   std=None,
+                   bgr_to_rgb=None):
     """Raise unless the file at ``path`` was exported for these classes (in
-    this order) and this pixel normalisation; values not given are not
-    checked.
+    this order), this pixel normalisation and this channel order; values
+    not given are not checked.
 
     Raises:
         ContractMismatchError: naming the file and both values.
@@ -135,14 +144,25 @@ def check_contract(contract, path, classes=None, mean=None, std=None):
             'files recorded one): its classes cannot be checked against '
             'the config; export it again to have them checked')
         return
-    expected = dict(classes=classes, mean=mean, std=std)
+    expected = dict(classes=classes, mean=mean, std=std, bgr_to_rgb=bgr_to_rgb)
     for key, value in expected.items():
         if value is None or key not in contract:
             continue
-        recorded = list(contract[key])
-        if recorded != list(value):
+        recorded = contract[key]
+        if isinstance(recorded, list):
+            recorded, value = tuple(recorded), tuple(value)
+        if recorded != value:
             raise ContractMismatchError(
-                f'{path} was exported for other {key} than this config '
-                f'has:\n  file:   {tuple(recorded)}\n  config: '
-                f'{tuple(value)}\nrun it with the config it was exported '
-                'from, or export it again')
+                f'{path} was exported for another {key} than this config '
+                f'has:\n  file:   {recorded}\n  config: {value}\nrun it '
+                'with the config it was exported from, or export it again')
+
+
+def channels_reversed(contract, configured=None):
+    """Whether BGR images (as mmdet loads them) are reversed to RGB before
+    the file: as its contract records; for a file exported before the
+    record, as the config says (``configured``), else not (mmdet's
+    default)."""
+    if 'bgr_to_rgb' in contract:
+        return contract['bgr_to_rgb']
+    return bool(configured)

@@ -24,9 +24,10 @@ class DeployedDetector(BaseModel):
         model_file (str): The exported file.
         backend (str, optional): The runtime (``onnxruntime``,
             ``openvino``, ``executorch``); default the file kind's.
-        bgr_to_rgb (bool): The loaded images are BGR (mmdet's default) and
-            the model takes RGB, as the config's data preprocessor says.
-            Default: True.
+        bgr_to_rgb (bool, optional): The config's data preprocessor's: the
+            loaded images are BGR (mmdet's default) and the model takes
+            RGB. A file that records another is refused; default (None):
+            as the file records.
         classes (Sequence[str], optional): The config's classes, in label
             order; a file exported for others is refused.
         mean, std (Sequence[float], optional): The config's pixel
@@ -38,15 +39,15 @@ class DeployedDetector(BaseModel):
     def __init__(self,
                  model_file,
                  backend=None,
-                 bgr_to_rgb=True,
+                 bgr_to_rgb=None,
                  classes=None,
                  mean=None,
                  std=None,
                  **session_options):
         super().__init__()
         self.session = open_session(model_file, backend, **session_options)
-        self.session.check_contract(classes, mean, std)
-        self.bgr_to_rgb = bgr_to_rgb
+        self.session.check_contract(classes, mean, std, bgr_to_rgb)
+        self.bgr_to_rgb = self.session.bgr_to_rgb(bgr_to_rgb)
         precision = getattr(self.session, 'precision', None)
         print_log(
             f'{self.session.runtime} runs {model_file}' +

@@ -79,6 +79,9 @@ class ExportableSSD(nn.Module):
         preprocessor = detector.data_preprocessor
         self.register_buffer('mean', preprocessor.mean.view(1, 3, 1, 1))
         self.register_buffer('std', preprocessor.std.view(1, 3, 1, 1))
+        # mmengine keeps the config's bgr_to_rgb (or rgb_to_bgr: the same
+        # reversal) only as this flag
+        self.bgr_to_rgb = bool(preprocessor._channel_conversion)
         with torch.no_grad():
             # the feature map sizes of this input size
             cls_scores, _ = head(

@@ -63,14 +63,15 @@ class ExportedImageDetector:
 
     Args:
         session (DeploySession): The file in its runtime
-            (:func:`.runtimes.open_session`).
-        bgr_to_rgb (bool): As the config's data preprocessor says.
+            (:func:`.runtimes.open_session`), checked against the config.
         score_thr (float): Detections below are left out.
+        bgr_to_rgb (bool, optional): The config's, for a file that does
+            not record its channel order.
     """
 
-    def __init__(self, session, bgr_to_rgb, score_thr):
+    def __init__(self, session, score_thr, bgr_to_rgb=None):
         self.session = session
-        self.bgr_to_rgb = bgr_to_rgb
+        self.bgr_to_rgb = session.bgr_to_rgb(bgr_to_rgb)
         self.score_thr = score_thr
 
     def __call__(self, image):

@@ -16,7 +16,7 @@ import torch
 from mmengine.structures import InstanceData
 
 from ...errors import UserError
-from ..contract import OUTPUTS, RAW_OUTPUTS, check_contract
+from ..contract import OUTPUTS, RAW_OUTPUTS, channels_reversed, check_contract
 from ..postprocess import RAW_KEYS, select_detections
 
 
@@ -78,10 +78,21 @@ class DeploySession:
         """The outputs of one float32 (batch_size, 3, S, S) batch."""
         raise NotImplementedError
 
-    def check_contract(self, classes=None, mean=None, std=None):
-        """Raise unless the file was exported for these classes and this
-        normalisation (:func:`..contract.check_contract`)."""
-        check_contract(self.contract, self.path, classes, mean, std)
+    def check_contract(self,
+                       classes=None,
+                       mean=None,
+                       std=None,
+                       bgr_to_rgb=None):
+        """Raise unless the file was exported for these classes, this
+        normalisation and this channel order
+        (:func:`..contract.check_contract`)."""
+        check_contract(self.contract, self.path, classes, mean, std,
+                       bgr_to_rgb)
+
+    def bgr_to_rgb(self, configured=None):
+        """Whether BGR images are reversed to RGB for this file
+        (:func:`..contract.channels_reversed`)."""
+        return channels_reversed(self.contract, configured)
 
     def __call__(self, images):
         """(boxes, scores, labels) of a float32 RGB (N, 3, S, S) batch:

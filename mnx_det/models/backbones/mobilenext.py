@@ -1,10 +1,14 @@
-"""MobileNeXt backbone: a stem and eight stages of sandglass blocks."""
+"""MobileNeXt backbone: a stem and eight stages of sandglass blocks (Zhou et
+al., ECCV 2020, arXiv:2007.02269)."""
+from typing import Sequence, Tuple
+
 from mmcv.cnn import ConvModule
 from mmdet.models.utils import make_divisible
 from mmdet.registry import MODELS
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from mmengine.runner.checkpoint import CheckpointLoader
-from torch import nn
+from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...checkpoint import check_fit, model_state, select_prefix
@@ -73,17 +77,17 @@ class MobileNeXt(BaseModule):
     stem_channels = 32
 
     def __init__(self,
-                 widen_factor=1.0,
-                 identity_ratio=1.0,
-                 out_indices=(7, ),
-                 taps=(),
-                 frozen_stages=-1,
-                 conv_cfg=None,
-                 norm_cfg=dict(type='BN'),
-                 act_cfg=dict(type='ReLU6'),
-                 norm_eval=False,
-                 with_cp=False,
-                 init_cfg=None):
+                 widen_factor: float = 1.0,
+                 identity_ratio: float = 1.0,
+                 out_indices: Sequence[int] = (7, ),
+                 taps: Sequence[str] = (),
+                 frozen_stages: int = -1,
+                 conv_cfg: OptConfigType = None,
+                 norm_cfg: ConfigType = dict(type='BN'),
+                 act_cfg: ConfigType = dict(type='ReLU6'),
+                 norm_eval: bool = False,
+                 with_cp: bool = False,
+                 init_cfg: OptMultiConfig = None) -> None:
         if init_cfg is None:
             # The official initialisation: N(0, sqrt(2 / (k * k * out))).
             init_cfg = [
@@ -226,7 +230,10 @@ class MobileNeXt(BaseModule):
                               f'{len(self.layers)}, e.g. layer6.0.expansion')
         return block
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """The features of an (N, 3, H, W) batch: one (N, C_k, H / s_k,
+        W / s_k) tensor per requested stage or tap, channels and strides
+        as :attr:`feature_info` lists them."""
         x = self.conv1(x)
         outs = []
         for i, stage in enumerate(self.layers):

@@ -1,5 +1,6 @@
 """SSDLite head with the official COCO classification loss: a sigmoid focal
-loss over every prior, without hard-negative mining."""
+loss over every prior, without hard-negative mining (focal loss: Lin et al.,
+ICCV 2017, arXiv:1708.02002)."""
 import math
 
 import torch

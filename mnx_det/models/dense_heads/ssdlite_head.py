@@ -1,6 +1,9 @@
-"""SSDLite head with the official predictor layout and a batched loss."""
+"""SSDLite head with the official predictor layout and a batched loss.
+
+SSD: Liu et al., ECCV 2016, arXiv:1512.02325; SSDLite (depthwise separable
+predictors): Sandler et al., CVPR 2018, arXiv:1801.04381.
+"""
 import warnings
-from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -8,31 +11,10 @@ from mmcv.cnn import ConvModule
 from mmdet.models.dense_heads import SSDHead
 from mmdet.models.losses import smooth_l1_loss
 from mmdet.registry import MODELS
-from mmdet.structures.bbox import get_box_tensor
 from torch import nn
-from torch.nn.utils.rnn import pad_sequence
 
 from ...errors import ConfigError
-from ..task_modules import PriorMatch, match_priors
-
-
-class BatchTargets(NamedTuple):
-    """The training targets of a batch.
-
-    Attributes:
-        priors (Tensor): (A, 4) priors, corner form, in input pixels.
-        gt_boxes (Tensor): (B, G, 4) ground truths, padded.
-        match (PriorMatch): Positives and matched ground truth per prior.
-        labels (Tensor): (B, A) class of the matched ground truth
-            (meaningful on the positives only).
-        avg_factor (Tensor): The positives of the batch, the divisor of
-            both losses.
-    """
-    priors: torch.Tensor
-    gt_boxes: torch.Tensor
-    match: PriorMatch
-    labels: torch.Tensor
-    avg_factor: torch.Tensor
+from ..task_modules import BatchTargets, match_priors, pad_gt_instances
 
 
 @MODELS.register_module()
@@ -146,8 +128,8 @@ class SSDLiteHead(SSDHead):
         pos_iou_thr, min_pos_iou = self._matching_thresholds()
         priors = self._flat_priors([s.shape[-2:] for s in cls_scores],
                                    cls_scores[0].dtype, cls_scores[0].device)
-        gt_boxes, gt_labels, gt_valid = _pad_instances(batch_gt_instances,
-                                                       priors)
+        gt_boxes, gt_labels, gt_valid = pad_gt_instances(
+            batch_gt_instances, priors)
         match = match_priors(priors, gt_boxes, gt_valid, pos_iou_thr,
                              min_pos_iou)
         # The positives of the batch; an image without any counts as one, as
@@ -284,21 +266,3 @@ class SSDLiteHead(SSDHead):
                 f'{dict(assigner)}. Set batched_loss=False for mmdet\'s '
                 'per-image path.')
         return assigner['pos_iou_thr'], assigner.get('min_pos_iou', 0.)
-
-
-def _pad_instances(batch_gt_instances, like):
-    """Ground-truth boxes (B, G, 4), labels (B, G) and a validity mask
-    (B, G), padded to the largest image's count (at least 1, so that a
-    batch without objects still indexes)."""
-    boxes = [like.new_zeros((1, 4))] + [
-        get_box_tensor(g.bboxes).to(like.dtype) for g in batch_gt_instances
-    ]
-    labels = [like.new_zeros(1, dtype=torch.long)
-              ] + [g.labels.long() for g in batch_gt_instances]
-    valid = [like.new_zeros(1, dtype=torch.bool)] + [
-        torch.ones_like(g.labels, dtype=torch.bool) for g in batch_gt_instances
-    ]
-    # The leading padding entry is dropped again.
-    return (pad_sequence(boxes, batch_first=True)[1:],
-            pad_sequence(labels, batch_first=True)[1:],
-            pad_sequence(valid, batch_first=True)[1:])

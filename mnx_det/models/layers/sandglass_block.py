@@ -1,4 +1,6 @@
-"""The sandglass block of MobileNeXt (Zhou et al., ECCV 2020).
+"""The sandglass block of MobileNeXt: Zhou et al., "Rethinking Bottleneck
+Structure for Efficient Mobile Network Design", ECCV 2020,
+arXiv:2007.02269.
 
 A sandglass block puts the shortcut between the wide tensors and the
 bottleneck in the middle: depthwise 3x3 on the wide input, 1x1 reduction,
@@ -8,13 +10,16 @@ official implementation (see ``SandglassBlock``).
 """
 import math
 import warnings
+from typing import Dict
 
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmcv.cnn import ConvModule
 from mmdet.models.utils import make_divisible
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
+from torch import Tensor
 
 from ...errors import ConfigError
 
@@ -93,17 +98,17 @@ class SandglassBlock(BaseModule):
     """
 
     def __init__(self,
-                 in_channels,
-                 out_channels,
-                 stride=1,
-                 reduction_ratio=6,
-                 keep_3x3=False,
-                 identity_ratio=1.0,
-                 conv_cfg=None,
-                 norm_cfg=dict(type='BN'),
-                 act_cfg=dict(type='ReLU6'),
-                 with_cp=False,
-                 init_cfg=None):
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int = 1,
+                 reduction_ratio: float = 6,
+                 keep_3x3: bool = False,
+                 identity_ratio: float = 1.0,
+                 conv_cfg: OptConfigType = None,
+                 norm_cfg: ConfigType = dict(type='BN'),
+                 act_cfg: ConfigType = dict(type='ReLU6'),
+                 with_cp: bool = False,
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg)
         if stride not in (1, 2):
             raise ConfigError(f'stride must be 1 or 2, got {stride}')
@@ -184,14 +189,17 @@ class SandglassBlock(BaseModule):
             out = self._add_identity(out, x)
         return expansion, out
 
-    def forward_taps(self, x):
+    def forward_taps(self, x: Tensor) -> Dict[str, Tensor]:
         """Every tap point of the block: a dict keyed by
-        :data:`TAP_LOCATIONS` (``'output'`` is what ``forward`` returns)."""
+        :data:`TAP_LOCATIONS` (``'output'`` is what ``forward`` returns);
+        shapes as :meth:`feature_info` gives them for an (N, C_in, H, W)
+        ``x``."""
         if self.with_cp and x.requires_grad:
             tensors = cp.checkpoint(self._forward, x, use_reentrant=False)
         else:
             tensors = self._forward(x)
         return dict(zip(TAP_LOCATIONS, tensors))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
+        """(N, C_out, H / stride, W / stride) of an (N, C_in, H, W) ``x``."""
         return self.forward_taps(x)['output']

@@ -7,7 +7,9 @@ conv at the end: dw 3x3 (stride) + BN + ReLU6, 1x1 reduce + BN,
 """
 from mmcv.cnn import ConvModule
 from mmdet.registry import MODELS
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
+from torch import Tensor
 
 
 @MODELS.register_module()
@@ -28,14 +30,14 @@ class SandglassExtraBlock(BaseModule):
     """
 
     def __init__(self,
-                 in_channels,
-                 out_channels,
-                 mid_channels,
-                 stride=2,
-                 conv_cfg=None,
-                 norm_cfg=dict(type='BN'),
-                 act_cfg=dict(type='ReLU6'),
-                 init_cfg=None):
+                 in_channels: int,
+                 out_channels: int,
+                 mid_channels: int,
+                 stride: int = 2,
+                 conv_cfg: OptConfigType = None,
+                 norm_cfg: ConfigType = dict(type='BN'),
+                 act_cfg: ConfigType = dict(type='ReLU6'),
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg)
         cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
         self.dw = ConvModule(
@@ -52,5 +54,6 @@ class SandglassExtraBlock(BaseModule):
         self.expand = ConvModule(
             mid_channels, out_channels, 1, act_cfg=act_cfg, **cfg)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
+        """(N, out_channels, ceil(H / stride), ceil(W / stride))."""
         return self.expand(self.reduce(self.dw(x)))

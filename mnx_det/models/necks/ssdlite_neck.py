@@ -1,7 +1,11 @@
-"""SSDLite neck: backbone levels for the head plus stride-2 extra levels."""
+"""SSDLite neck: backbone levels for the head plus stride-2 extra levels
+(SSDLite: Sandler et al., CVPR 2018, arXiv:1801.04381)."""
+from typing import Sequence, Tuple
+
 from mmdet.registry import MODELS
+from mmdet.utils import ConfigType, OptMultiConfig
 from mmengine.model import BaseModule
-from torch import nn
+from torch import Tensor, nn
 
 from ...errors import ConfigError
 
@@ -29,19 +33,21 @@ class SSDLiteNeck(BaseModule):
         init_cfg (dict or list[dict], optional): Initialization config.
     """
 
-    def __init__(self,
-                 in_channels,
-                 out_channels,
-                 mid_ratios,
-                 extra_block=dict(type='SandglassExtraBlock'),
-                 init_cfg=[
-                     dict(
-                         type='Kaiming',
-                         layer='Conv2d',
-                         mode='fan_out',
-                         distribution='normal'),
-                     dict(type='Constant', val=1, layer='_BatchNorm')
-                 ]):
+    def __init__(
+        self,
+        in_channels: Sequence[int],
+        out_channels: Sequence[int],
+        mid_ratios: Sequence[float],
+        extra_block: ConfigType = dict(type='SandglassExtraBlock'),
+        init_cfg: OptMultiConfig = [
+            dict(
+                type='Kaiming',
+                layer='Conv2d',
+                mode='fan_out',
+                distribution='normal'),
+            dict(type='Constant', val=1, layer='_BatchNorm')
+        ]
+    ) -> None:
         super().__init__(init_cfg)
         self.num_passed = len(out_channels) - len(mid_ratios)
         if tuple(in_channels[:self.num_passed]) != tuple(
@@ -63,7 +69,11 @@ class SSDLiteNeck(BaseModule):
                         stride=2)))
             channels = out
 
-    def forward(self, inputs):
+    def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, ...]:
+        """The head's levels: the first ``len(out_channels) -
+        len(mid_ratios)`` backbone features as they are, then one
+        stride-2 extra level per ``mid_ratios`` entry, each (N,
+        out_channels[k], H_k, W_k)."""
         outs = list(inputs[:self.num_passed])
         x = inputs[-1]
         for layer in self.extra_layers:

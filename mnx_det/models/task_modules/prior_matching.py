@@ -69,13 +69,14 @@ def pairwise_iou(boxes, priors, eps=1e-6):
     The arithmetic of mmdet's ``bbox_overlaps``, step for step, so the
     values are equal to the per-image path's (ties in the matching then
     break alike), with one (B, G, A) tensor per coordinate instead of its
-    (B, G, A, 2) intermediates: about twice as fast.
+    (B, G, A, 2) intermediates.
     """
     bx1, by1, bx2, by2 = (boxes[..., i, None] for i in range(4))
     px1, py1, px2, py2 = priors.unbind(1)
     # In place from here: each (B, G, A) tensor is a fresh allocation, and
-    # at batch 32 fresh memory cost more than the arithmetic (IoU of 32 x 5
-    # boxes with the 3,234 priors: 6.7 ms -> 2.2 ms, values bit-identical).
+    # at batch 32 fresh memory costs more than the arithmetic; values are
+    # bit-identical (the loss-path benchmark, benchmarks/training_*.md,
+    # times the whole target assignment).
     overlap = torch.minimum(bx2, px2).sub_(torch.maximum(bx1,
                                                          px1)).clamp_(min=0)
     overlap.mul_(

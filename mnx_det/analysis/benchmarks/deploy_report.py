@@ -1,0 +1,104 @@
+"""The markdown of ``benchmarks/deploy_cpu.md`` from what
+:mod:`.deploy` measured: speed per runtime and batch, file sizes, toy mAP
+and INT8 drops, and ONNX Runtime's per-operator profile."""
+import onnxruntime as ort
+import torch
+
+from ..report import FAMILIES, cpu_description
+
+BATCHES = (1, 8)
+SIZE = 320
+# PyTorch's OpenMP workers spin after each call and would slow whichever
+# case runs next (ONNX Runtime's): an idle pause (ms) before each timed call.
+SETTLE_MS = 20
+
+
+def versions():
+    import openvino
+    from executorch import version as executorch
+    return (f'PyTorch {torch.__version__}, ONNX Runtime {ort.__version__}, '
+            f'OpenVINO {openvino.__version__.split("-")[0]}, ExecuTorch '
+            f'{executorch.__version__}')
+
+
+def report(timings, sizes, maps, profiles, setting, rows):
+    """The markdown lines of the deploy table; ``setting``: (repeats,
+    threads, whether freed memory was kept); ``rows``: (the runtimes run,
+    the float precision OpenVINO ran each in)."""
+    repeats, threads, kept = setting
+    runtimes, precisions = rows
+    lines = [
+        '# Deployment on CPU: PyTorch eager, ONNX Runtime, OpenVINO, '
+        'ExecuTorch', '', f'CPU: {cpu_description()}.', '',
+        f'Toy-trained SSDLite detectors (3 classes) at {SIZE}x{SIZE}, '
+        'post-processing included (score threshold, class-wise NMS, top '
+        '100: in the graph for ONNX Runtime and OpenVINO, in Python for '
+        'ExecuTorch, whose program returns raw outputs), '
+        f'{threads} threads (ExecuTorch: its XNNPACK pool, one per core), '
+        f'ms per batch: median (min-max) of {repeats} interleaved rounds, '
+        f'{SETTLE_MS} ms idle before each timed call' +
+        (', freed memory kept in the process (glibc '
+         'mallopt, as in benchmark_cpu.md)' if kept else '') +
+        f'. {versions()}. OpenVINO INT8 runs the ONNX Runtime QDQ file, its '
+        'float operations in '
+        f'{precisions.get("OpenVINO INT8")} (OpenVINO\'s default here).', '',
+        '| batch | runtime | MobileNeXt | MobileNetV2 | MobileNeXt / '
+        'MobileNetV2 | MobileNeXt speed-up vs eager | vs ORT fp32 |',
+        '|---|---|---|---|---|---|---|'
+    ]
+    for batch in BATCHES:
+        eager = timings[('MobileNeXt', 'PyTorch eager', batch)].median
+        ort_fp32 = timings[('MobileNeXt', 'ORT fp32', batch)].median
+        for runtime in runtimes:
+            mnx = timings[('MobileNeXt', runtime, batch)]
+            mv2 = timings[('MobileNetV2', runtime, batch)]
+            lines.append(f'| {batch} | {runtime} | {mnx} | {mv2} | '
+                         f'{mnx.median / mv2.median:.2f} | '
+                         f'{eager / mnx.median:.2f}x | '
+                         f'{ort_fp32 / mnx.median:.2f}x |')
+    lines += size_lines(sizes) + accuracy_lines(maps, runtimes)
+    return lines + profile_lines(*profiles)
+
+
+def size_lines(sizes):
+    lines = ['', '| file (MiB) | MobileNeXt | MobileNetV2 |', '|---|---|---|']
+    for key, name in (('fp32', 'ONNX fp32 (OpenVINO reads it too)'),
+                      ('int8', 'ONNX INT8 (QDQ)'),
+                      ('pte', 'ExecuTorch .pte (XNNPACK fp32)')):
+        lines.append(f'| {name} | ' + ' | '.join(f'{sizes[f][key] / 2**20:.2f}'
+                                                 for f in FAMILIES) + ' |')
+    lines.append('| INT8 / fp32 | ' +
+                 ' | '.join(f'{sizes[f]["int8"] / sizes[f]["fp32"]:.0%}'
+                            for f in FAMILIES) + ' |')
+    return lines
+
+
+def accuracy_lines(maps, runtimes):
+    """Toy mAP per runtime, then each INT8 path's drop (the paper: under
+    8-bit post-training quantization MobileNeXt keeps its accuracy better
+    than MobileNetV2)."""
+    lines = [
+        '', '| toy VOC07 mAP | MobileNeXt | MobileNetV2 |', '|---|---|---|'
+    ]
+    for runtime in runtimes:
+        lines.append(f'| {runtime} | ' + ' | '.join(f'{maps[f][runtime]:.3f}'
+                                                    for f in FAMILIES) + ' |')
+    for runtime, spec in runtimes.items():
+        if spec is not None and spec.int8_of:
+            lines.append(f'| mAP lost to INT8: {spec.int8_of} - {runtime} | ' +
+                         ' | '.join(
+                             f'{maps[f][spec.int8_of] - maps[f][runtime]:+.3f}'
+                             for f in FAMILIES) + ' |')
+    return lines
+
+
+def profile_lines(ops_fp32, ops_int8):
+    lines = [
+        '', 'ONNX Runtime profile, MobileNeXt at batch 1 (ms per run, by '
+        'operator type, top 10):', '', '| operator | fp32 | | operator | '
+        'INT8 |', '|---|---|---|---|---|'
+    ]
+    for (op32, ms32), (op8, ms8) in zip(
+            ops_fp32.most_common(10), ops_int8.most_common(10)):
+        lines.append(f'| {op32} | {ms32:.2f} | | {op8} | {ms8:.2f} |')
+    return lines
