@@ -59,10 +59,7 @@ def detections_figure(predictions, classes, path, score_thr=0.3):
                 axes[row, col].set_title(title, fontsize=9)
     fig.suptitle(f'toy VOC test images (detections with score >= '
                  f'{score_thr})')
-    fig.tight_layout()
-    with atomic_path(path) as partial:
-        fig.savefig(partial, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _losses(log_dir):
@@ -98,10 +95,7 @@ def training_curves(log_dirs, path):
     ax.set_yscale('log')
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    with atomic_path(path) as partial:
-        fig.savefig(partial, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def latency_vs_madds(madds, times, widths, device, png):
@@ -120,7 +114,13 @@ def latency_vs_madds(madds, times, widths, device, png):
     ax.set_ylabel(f'latency, batch 1 (ms, {device})')
     ax.grid(alpha=0.3)
     ax.legend()
+    save_figure(fig, png)
+
+
+def save_figure(fig, path):
+    """Lay out ``fig``, write it to ``path`` whole or not at all, and free
+    it."""
     fig.tight_layout()
-    with atomic_path(png) as partial:
+    with atomic_path(path) as partial:
         fig.savefig(partial, dpi=100)
     plt.close(fig)

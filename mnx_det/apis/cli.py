@@ -7,6 +7,9 @@ import os.path as osp
 import signal
 import sys
 
+from ..checkpoint.convert import convert_file
+from ..errors import UserError
+
 
 def add_launcher_args(parser):
     """``--launcher`` as in mmdet's tools, and the ``--local-rank`` that
@@ -29,6 +32,35 @@ def add_partial_load_arg(parser):
         help='load a checkpoint that fills only part of the model (without '
         'it such a checkpoint stops the tool and lists the keys: numbers '
         'from a half-loaded model mean nothing)')
+
+
+def add_converter_args(parser, src_help):
+    """SRC, DST and ``--widen-factor``: what every backbone converter in
+    ``tools/model_converters`` takes."""
+    parser.add_argument('src', help=src_help)
+    parser.add_argument(
+        'dst', type=output_file, help='where to write the converted weights')
+    parser.add_argument(
+        '--widen-factor',
+        type=positive_float,
+        default=1.0,
+        help='width multiplier the checkpoint was trained with')
+
+
+def run_converter(args, convert, backbone, **meta):
+    """``args.src`` converted by ``convert`` into ``args.dst``
+    (:func:`mnx_det.checkpoint.convert.convert_file`); a bad input exits
+    with one ``error:`` line, success prints one line naming ``backbone``."""
+    try:
+        count = convert_file(
+            args.src,
+            args.dst,
+            convert,
+            widen_factor=args.widen_factor,
+            **meta)
+    except UserError as exc:
+        sys.exit(f'error: {exc}')
+    print(f'wrote {count} tensors for {backbone} to {args.dst}')
 
 
 def parse_launcher_args(parser):

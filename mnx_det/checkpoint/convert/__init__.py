@@ -1,8 +1,9 @@
 """Converters of other projects' checkpoints into the backbones used here."""
+from .files import convert_file
 from .mobilenext_official import convert_official, official_key_map
 from .torchvision_mobilenet_v2 import convert_torchvision, torchvision_key_map
 
 __all__ = [
-    'convert_official', 'convert_torchvision', 'official_key_map',
-    'torchvision_key_map'
+    'convert_file', 'convert_official', 'convert_torchvision',
+    'official_key_map', 'torchvision_key_map'
 ]
