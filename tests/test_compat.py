@@ -1,6 +1,5 @@
 """Stack fixes in mnx_det.compat: each test fails without its fix."""
 import copy
-import os
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from torch.utils.data import Dataset
 
 from mnx_det.checkpoint import UnsafeCheckpointError, load_checkpoint_file
+from helpers import CodeRunningPayload
 
 
 class PairDataset(Dataset):
@@ -110,15 +110,9 @@ def test_message_hub_round_trip():
     assert restored.get_info('best') == 0.25
 
 
-class Payload:
-
-    def __reduce__(self):
-        return (os.system, ('echo pwned', ))
-
-
 def test_checkpoint_with_code_is_refused(tmp_path):
     path = tmp_path / 'evil.pth'
-    torch.save(dict(state_dict={}, extra=Payload()), path)
+    torch.save(dict(state_dict={}, extra=CodeRunningPayload()), path)
     with pytest.raises(UnsafeCheckpointError, match='evil.pth.*system'):
         load_checkpoint_file(str(path))
     # mmengine's own loading (load_from, resume, Pretrained) goes through it

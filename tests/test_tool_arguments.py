@@ -11,7 +11,7 @@ test with its traceback.
 import pytest
 import torch
 
-from helpers import TOY_CONFIG, run_script
+from helpers import TOY_CONFIG, CodeRunningPayload, run_script
 
 # {file}: an existing file; {dir}: an existing folder; {missing}: a path
 # that does not exist; {unsafe}: a checkpoint that holds code; {badbase}:
@@ -67,18 +67,14 @@ CASES = [
 ]
 
 
-class Payload:
-
-    def __reduce__(self):
-        return (print, ('loading this ran code', ))
-
-
 @pytest.mark.parametrize('tool, args', CASES)
 def test_bad_argument_is_one_error_line(tool, args, tmp_path, monkeypatch,
                                         capsys):
     (tmp_path / 'a_file').write_text('not what the tool wants')
     (tmp_path / 'a_dir').mkdir()
-    torch.save(dict(state_dict={}, extra=Payload()), tmp_path / 'unsafe.pth')
+    torch.save(
+        dict(state_dict={}, extra=CodeRunningPayload()),
+        tmp_path / 'unsafe.pth')
     (tmp_path / 'a_dir' / 'config.py').write_text("_base_ = ['./gone.py']")
     paths = dict(
         file=tmp_path / 'a_file',

@@ -76,7 +76,8 @@ def _missing_key_message(key, parts, index, node):
             f'{NEW_KEY_PREFIX}{key}=... to add a key on purpose)')
 
 
-def _is_number(value):
+def is_number(value):
+    """An int or a float, not a bool (which Python counts as an int)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -102,7 +103,7 @@ def checked_options(cfg_dict, options):
                 raise ConfigError(
                     _missing_key_message(key, parts, index, node))
             node = child
-        if _is_number(node) and isinstance(value, str):
+        if is_number(node) and isinstance(value, str):
             raise ConfigError(f'--cfg-options {key}: expected a number (the '
                               f'config has {node}), got {value!r}')
         checked[key] = value

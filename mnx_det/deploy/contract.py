@@ -17,6 +17,7 @@ warning.
 import json
 import warnings
 
+from ..apis.config_checks import is_number
 from ..errors import UserError
 from ..version import __version__
 
@@ -41,17 +42,13 @@ class MalformedContractError(UserError, ValueError):
     """An exported file's contract is not what the exporter writes."""
 
 
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return is_number(value) and isinstance(value, int) and value > 0
 
 
 def _three_numbers(value):
     return (isinstance(value, list) and len(value) == 3
-            and all(map(_number, value)))
+            and all(map(is_number, value)))
 
 
 # What the exporter writes under each key (after JSON decoding); keys
@@ -64,8 +61,8 @@ CONTRACT_FIELDS = {
     'batch_size': ('a positive integer', _count),
     'mean': ('three numbers', _three_numbers),
     'std': ('three numbers', _three_numbers),
-    'score_thr': ('a number', _number),
-    'iou_threshold': ('a number', _number),
+    'score_thr': ('a number', is_number),
+    'iou_threshold': ('a number', is_number),
     'max_per_img': ('a positive integer', _count),
     'class_scores': ('a name', lambda v: isinstance(v, str)),
     'bbox_coder': ('a config dict', lambda v: isinstance(v, dict)),
