@@ -17,6 +17,8 @@ SCALE = 3  # draw on enlarged images so that labels stay readable
 
 
 def draw(image, boxes, labels, classes, scores=None):
+    """``image`` (RGB) enlarged by :data:`SCALE`, with each box and its
+    class name (and score, if given)."""
     image = cv2.resize(
         image, None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_NEAREST)
     for i, (box, label) in enumerate(zip(boxes, labels)):
@@ -33,6 +35,16 @@ def draw(image, boxes, labels, classes, scores=None):
 
 
 def detections_figure(predictions, classes, path, score_thr=0.3):
+    """A PNG at ``path``: one row per image, the ground truth and then
+    each detector's detections scoring at least ``score_thr``.
+
+    Args:
+        predictions (dict[str, list[DetDataSample]]): Detector name -> its
+            predictions of the same images (with ``gt_instances``).
+        classes (Sequence[str]): Label names.
+        path (str): The PNG, written whole or not at all.
+        score_thr (float): The lowest score drawn.
+    """
     names = list(predictions)
     num_images = len(predictions[names[0]])
     fig, axes = plt.subplots(

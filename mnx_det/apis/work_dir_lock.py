@@ -53,6 +53,12 @@ class WorkDirLock:
         self.path = osp.join(work_dir, self.name)
 
     def acquire(self):
+        """Take the lock (creating the work dir), taking over a stale
+        one; returns ``self``.
+
+        Raises:
+            WorkDirBusyError: A live process holds it.
+        """
         os.makedirs(osp.dirname(self.path), exist_ok=True)
         for _ in range(2):
             try:
@@ -82,6 +88,7 @@ class WorkDirLock:
                       f'{pid}, which is gone')
 
     def release(self):
+        """Remove the lock if this process holds it."""
         owner = self._owner()
         if owner is not None and owner[0] == os.getpid():
             os.remove(self.path)

@@ -105,6 +105,17 @@ class ExportableSSD(nn.Module):
             clip_border=coder.clip_border)
 
     def forward(self, images):
+        """Detections of an (N, 3, S, S) float pixel batch (the channel
+        order the config's preprocessor gives the model).
+
+        Returns:
+            tuple[Tensor]: With post-processing, ``boxes`` (N, K, 4) in
+            input pixels, ``scores`` (N, K) and ``labels`` (N, K), K =
+            ``max_per_img``, padded with score 0 and label -1; without it
+            (:data:`.contract.RAW_OUTPUTS`), ``cls_logits`` (N, P,
+            ``cls_out_channels``),
+            ``deltas`` (N, P, 4) and ``priors`` (P, 4) of the P priors.
+        """
         head = self.detector.bbox_head
         x = (images - self.mean) / self.std
         cls_scores, bbox_preds = head(self.detector.extract_feat(x))

@@ -114,6 +114,25 @@ class SSDLiteHead(SSDHead):
                      batch_gt_instances,
                      batch_img_metas,
                      batch_gt_instances_ignore=None):
+        """SSD's loss of a batch.
+
+        Args:
+            cls_scores (list[Tensor]): Per level, (N, A * (C + 1), H, W)
+                class logits (A priors per location, C classes and the
+                background).
+            bbox_preds (list[Tensor]): Per level, (N, A * 4, H, W) box
+                deltas.
+            batch_gt_instances (list[InstanceData]): Each image's
+                ``bboxes`` (G, 4) in input pixels and ``labels`` (G, ).
+            batch_img_metas (list[dict]): Each image's meta (unused by the
+                batched loss).
+            batch_gt_instances_ignore (list[InstanceData], optional):
+                Ignored boxes; SSD ignores none.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls`` and ``loss_bbox``, scalars,
+            each summed over the batch and divided by its positives.
+        """
         if not self.batched_loss:
             return super().loss_by_feat(cls_scores, bbox_preds,
                                         batch_gt_instances, batch_img_metas,

@@ -40,6 +40,8 @@ class ClampedSSDAnchorGenerator(SSDAnchorGenerator):
                                  level_idx,
                                  dtype=torch.float32,
                                  device='cuda'):
+        """(H * W * A, 4) corner-form priors of one level, clamped to
+        the input as the official priors are."""
         priors = super().single_level_grid_priors(featmap_size, level_idx,
                                                   dtype, device)
         return clamp_center_form(priors, self.input_size)
