@@ -43,7 +43,7 @@ class OfficialSandglass(nn.Module):
             layers = dw_in + pw + _conv_bn(oup, oup, 3, 1, oup)
         self.conv = nn.Sequential(*layers)
         self.use_identity = inp == oup and stride == 1 and not keep_3x3
-        self.identity_dim = round(oup / identity_div)
+        self.identity_dim = oup // identity_div
 
     def forward(self, x):
         out = self.conv(x)

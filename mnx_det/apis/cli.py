@@ -34,30 +34,27 @@ def add_partial_load_arg(parser):
         'from a half-loaded model mean nothing)')
 
 
-def add_converter_args(parser, src_help):
-    """SRC, DST and ``--widen-factor``: what every backbone converter in
-    ``tools/model_converters`` takes."""
+def add_converter_args(parser, src_help, widen_factor=True):
+    """SRC, DST and (for a network with widths) ``--widen-factor``: what the
+    backbone converters in ``tools/model_converters`` take."""
     parser.add_argument('src', help=src_help)
     parser.add_argument(
         'dst', type=output_file, help='where to write the converted weights')
-    parser.add_argument(
-        '--widen-factor',
-        type=positive_float,
-        default=1.0,
-        help='width multiplier the checkpoint was trained with')
+    if widen_factor:
+        parser.add_argument(
+            '--widen-factor',
+            type=positive_float,
+            default=1.0,
+            help='width multiplier the checkpoint was trained with')
 
 
 def run_converter(args, convert, backbone, **meta):
-    """``args.src`` converted by ``convert`` into ``args.dst``
-    (:func:`mnx_det.checkpoint.convert.convert_file`); a bad input exits
-    with one ``error:`` line, success prints one line naming ``backbone``."""
+    """``args.src`` converted by ``convert`` into ``args.dst``, ``meta``
+    recorded (:func:`mnx_det.checkpoint.convert.convert_file`); a bad input
+    exits with one ``error:`` line, success prints one line naming
+    ``backbone``."""
     try:
-        count = convert_file(
-            args.src,
-            args.dst,
-            convert,
-            widen_factor=args.widen_factor,
-            **meta)
+        count = convert_file(args.src, args.dst, convert, **meta)
     except UserError as exc:
         sys.exit(f'error: {exc}')
     print(f'wrote {count} tensors for {backbone} to {args.dst}')

@@ -30,6 +30,7 @@ def main():
         args,
         lambda loaded: convert_official(loaded, backbone, args.ema),
         f'MobileNeXt(widen_factor={args.widen_factor})',
+        widen_factor=args.widen_factor,
         ema=args.ema)
 
 

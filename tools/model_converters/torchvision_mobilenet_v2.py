@@ -20,8 +20,11 @@ def main():
     add_converter_args(parser, 'torchvision mobilenet_v2 weights')
     args = parser.parse_args()
     backbone = MobileNetV2(widen_factor=args.widen_factor)
-    run_converter(args, lambda loaded: convert_torchvision(loaded, backbone),
-                  f'MobileNetV2(widen_factor={args.widen_factor})')
+    run_converter(
+        args,
+        lambda loaded: convert_torchvision(loaded, backbone),
+        f'MobileNetV2(widen_factor={args.widen_factor})',
+        widen_factor=args.widen_factor)
 
 
 if __name__ == '__main__':

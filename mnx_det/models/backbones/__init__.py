@@ -1,3 +1,4 @@
+from .efficient_mobilenext import EfficientMobileNeXt
 from .mobilenext import MobileNeXt
 
-__all__ = ['MobileNeXt']
+__all__ = ['EfficientMobileNeXt', 'MobileNeXt']

@@ -1,23 +1,20 @@
 """MobileNeXt backbone: a stem and eight stages of sandglass blocks (Zhou et
 al., ECCV 2020, arXiv:2007.02269)."""
-from typing import Sequence, Tuple
+from typing import Sequence
 
 from mmcv.cnn import ConvModule
 from mmdet.models.utils import make_divisible
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
-from mmengine.model import BaseModule
-from mmengine.runner.checkpoint import CheckpointLoader
-from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
+from torch import nn
 
-from ...checkpoint import check_fit, model_state, select_prefix
 from ...errors import ConfigError
-from ..layers import TAP_LOCATIONS, SandglassBlock, tap_location
+from ..layers import SandglassBlock
+from .sandglass_net import SandglassNet
 
 
 @MODELS.register_module()
-class MobileNeXt(BaseModule):
+class MobileNeXt(SandglassNet):
     """MobileNeXt backbone, layer for layer as the official network.
 
     Stages (``out_indices`` entries) at ``widen_factor=1.0``; other widths
@@ -88,25 +85,12 @@ class MobileNeXt(BaseModule):
                  norm_eval: bool = False,
                  with_cp: bool = False,
                  init_cfg: OptMultiConfig = None) -> None:
-        if init_cfg is None:
-            # The official initialisation: N(0, sqrt(2 / (k * k * out))).
-            init_cfg = [
-                dict(
-                    type='Kaiming',
-                    layer='Conv2d',
-                    mode='fan_out',
-                    distribution='normal'),
-                dict(
-                    type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-            ]
-        super().__init__(init_cfg)
-        self._check_arguments(widen_factor, out_indices, frozen_stages)
+        super().__init__(out_indices, frozen_stages, norm_eval, with_cp,
+                         init_cfg)
+        if not (isinstance(widen_factor, (int, float)) and widen_factor > 0):
+            raise ConfigError(
+                f'widen_factor must be a positive number, got {widen_factor}')
         self.widen_factor = widen_factor
-        self.out_indices = tuple(out_indices)
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
-        self.with_cp = with_cp
-
         in_channels = make_divisible(self.stem_channels * widen_factor,
                                      self._divisor(widen_factor))
         self.conv1 = ConvModule(
@@ -135,17 +119,8 @@ class MobileNeXt(BaseModule):
             in_channels = out_channels
         self._parse_taps(taps)
 
-    def _check_arguments(self, widen_factor, out_indices, frozen_stages):
-        if not (isinstance(widen_factor, (int, float)) and widen_factor > 0):
-            raise ConfigError(
-                f'widen_factor must be a positive number, got {widen_factor}')
-        num_stages = len(self.arch_settings)
-        if not set(out_indices) <= set(range(num_stages)):
-            raise ConfigError(f'out_indices must be a subset of range(0, '
-                              f'{num_stages}), got {out_indices}')
-        if frozen_stages not in range(-1, num_stages + 1):
-            raise ConfigError(f'frozen_stages must be in range(-1, '
-                              f'{num_stages + 1}), got {frozen_stages}')
+    def describe(self):
+        return f'MobileNeXt(widen_factor={self.widen_factor})'
 
     @staticmethod
     def make_layer(in_channels, out_channels, num_blocks, stride,
@@ -182,108 +157,3 @@ class MobileNeXt(BaseModule):
         if widen_factor < 1.0:
             channels[-1] = cls.arch_settings[-1][1]
         return tuple(channels)
-
-    def _parse_taps(self, taps):
-        """Resolve tap names and describe every output of ``forward``."""
-        tapped = {}  # (stage, block) -> locations tapped there
-        for name in taps:
-            block_name, _, location = name.rpartition('.')
-            block = self._tap_block(name, block_name)
-            location = tap_location(location)
-            stage, index = block_name.split('.')
-            key = (self.layers.index(stage), int(index))
-            tapped.setdefault(key, []).append(location)
-        # Locations in network order, sorted once for forward() too.
-        self.taps = {
-            key: tuple(sorted(locations, key=TAP_LOCATIONS.index))
-            for key, locations in tapped.items()
-        }
-
-        self.feature_info = []
-        stride = self.conv1.conv.stride[0]
-        for i, stage in enumerate(self.layers):
-            for j, block in enumerate(getattr(self, stage)):
-                for location in self.taps.get((i, j), ()):
-                    info = block.feature_info(location)
-                    self.feature_info.append(
-                        dict(
-                            name=f'{stage}.{j}.{location}',
-                            num_chs=info['num_chs'],
-                            reduction=stride * info['stride']))
-                stride *= block.stride
-            if i in self.out_indices:
-                self.feature_info.append(
-                    dict(
-                        name=stage,
-                        num_chs=block.out_channels,
-                        reduction=stride))
-        self.out_channels = tuple(f['num_chs'] for f in self.feature_info)
-
-    def _tap_block(self, name, block_name):
-        try:
-            block = self.get_submodule(block_name)
-        except AttributeError:
-            block = None
-        if not isinstance(block, SandglassBlock) or block_name.count('.') != 1:
-            raise ConfigError(f'tap {name!r} does not name a block: expected '
-                              f"'layer{{i}}.{{j}}.{{location}}' with i in 1..."
-                              f'{len(self.layers)}, e.g. layer6.0.expansion')
-        return block
-
-    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
-        """The features of an (N, 3, H, W) batch: one (N, C_k, H / s_k,
-        W / s_k) tensor per requested stage or tap, channels and strides
-        as :attr:`feature_info` lists them."""
-        x = self.conv1(x)
-        outs = []
-        for i, stage in enumerate(self.layers):
-            for j, block in enumerate(getattr(self, stage)):
-                locations = self.taps.get((i, j))
-                if locations is None:
-                    x = block(x)
-                    continue
-                tapped = block.forward_taps(x)
-                x = tapped['output']
-                outs.extend(tapped[location] for location in locations)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
-
-    def init_weights(self):
-        """Initialise; a ``Pretrained`` checkpoint is loaded strictly."""
-        if not (isinstance(self.init_cfg, dict)
-                and self.init_cfg.get('type') == 'Pretrained'):
-            super().init_weights()
-            return
-        checkpoint = self.init_cfg['checkpoint']
-        loaded = CheckpointLoader.load_checkpoint(
-            checkpoint, map_location='cpu')
-        state_dict = model_state(loaded)
-        if self.init_cfg.get('prefix'):
-            state_dict = select_prefix(state_dict, self.init_cfg['prefix'])
-        check_fit(
-            f'checkpoint {checkpoint} does not fit MobileNeXt('
-            f'widen_factor={self.widen_factor})', self.state_dict(),
-            state_dict)
-        self.load_state_dict(state_dict)
-        # BaseModule's flag: the weights are in; a parent's init_weights
-        # must not initialise this module again.
-        self.is_init = True
-
-    def _freeze_stages(self):
-        for name in (['conv1'] + self.layers)[:self.frozen_stages + 1]:
-            module = getattr(self, name)
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode=True):
-        """Set train mode, keeping frozen stages and (if asked) norms in
-        eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
-        return self

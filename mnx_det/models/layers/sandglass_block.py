@@ -10,16 +10,20 @@ official implementation (see ``SandglassBlock``).
 """
 import math
 import warnings
-from typing import Dict
+from fractions import Fraction
+from functools import partial
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
-from mmcv.cnn import ConvModule
+from mmcv.cnn import ConvModule, build_activation_layer
+from mmcv.cnn.bricks import DropPath
 from mmdet.models.utils import make_divisible
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from torch import Tensor
+from torchvision.ops import SqueezeExcitation
 
 from ...errors import ConfigError
 
@@ -59,11 +63,20 @@ def sandglass_hidden_channels(in_channels, out_channels, reduction_ratio):
     return hidden
 
 
+def identity_channels(channels, identity_ratio):
+    """The channels of a block's shortcut: ``floor(channels * alpha)``, as
+    the official ``channels // identity_div`` with alpha = 1 /
+    identity_div. alpha is read as the nearest fraction with a denominator
+    up to 1000, so that ``1 / 3`` is a third exactly."""
+    alpha = Fraction(identity_ratio).limit_denominator(1000)
+    return math.floor(channels * alpha)
+
+
 class SandglassBlock(BaseModule):
     """Sandglass block.
 
-    The layout follows from the arguments (``dw`` = depthwise 3x3,
-    ``pw`` = 1x1; BN after every conv, ReLU6 only where marked):
+    The layout follows from the arguments (``dw`` = depthwise k x k,
+    ``pw`` = 1x1; BN after every conv, the activation only where marked):
 
     ====================================  ===================================
     case                                  layers
@@ -74,7 +87,9 @@ class SandglassBlock(BaseModule):
     in != out, ``stride == 1``            pw reduce, pw expand + act
     ====================================  ===================================
 
-    The shortcut exists only for in == out, stride 1 and not ``keep_3x3``.
+    Then, if ``se_channels``, squeeze-and-excitation on the output (as the
+    official EfficientNet-style MobileNeXt has it: after the last BN). The
+    shortcut exists only for in == out, stride 1 and not ``keep_3x3``.
 
     Args:
         in_channels (int): Input channels.
@@ -87,8 +102,23 @@ class SandglassBlock(BaseModule):
             (the official network does this for stages of one stride-1
             block), and drop the shortcut. Default: False.
         identity_ratio (float): Identity tensor multiplier alpha in (0, 1]:
-            only the first ``round(out_channels * alpha)`` channels take the
-            shortcut. Default: 1.0.
+            only the first ``floor(out_channels * alpha)`` channels take the
+            shortcut (:func:`identity_channels`). Default: 1.0.
+        kernel_size (int): Side of the depthwise kernels. Default: 3.
+        hidden_channels (int, optional): The bottleneck width, where a
+            network has its own rule. Default: the sandglass rule.
+        pw_groups (int): Groups of the two 1x1 convs. Default: 1.
+        se_channels (int, optional): Squeeze width of a
+            squeeze-and-excitation on the output (its activation is
+            ``act_cfg``'s); None for none. Default: None.
+        drop_path_rate (float): Drop the residual branch of a sample with
+            this probability while training (stochastic depth). Default: 0.
+        static_same_padding (bool): Pad a stride-2 depthwise conv by
+            ``(k - 2) // 2`` before and the rest after, as TensorFlow's
+            "SAME" pads an even input and the official EfficientNet-style
+            code pads every input (its padding is fixed once, for the
+            224 / 240 ImageNet size). Otherwise ``k // 2`` on each side.
+            Default: False.
         conv_cfg (dict, optional): Config of the convolutions.
         norm_cfg (dict): Config of the norm layers. Default: dict(type='BN').
         act_cfg (dict): Config of the activations.
@@ -104,6 +134,12 @@ class SandglassBlock(BaseModule):
                  reduction_ratio: float = 6,
                  keep_3x3: bool = False,
                  identity_ratio: float = 1.0,
+                 kernel_size: int = 3,
+                 hidden_channels: Optional[int] = None,
+                 pw_groups: int = 1,
+                 se_channels: Optional[int] = None,
+                 drop_path_rate: float = 0.,
+                 static_same_padding: bool = False,
                  conv_cfg: OptConfigType = None,
                  norm_cfg: ConfigType = dict(type='BN'),
                  act_cfg: ConfigType = dict(type='ReLU6'),
@@ -119,38 +155,58 @@ class SandglassBlock(BaseModule):
         self.out_channels = out_channels
         self.stride = stride
         self.with_cp = with_cp
-        self.hidden_channels = sandglass_hidden_channels(
+        self.hidden_channels = hidden_channels or sandglass_hidden_channels(
             in_channels, out_channels, reduction_ratio)
         full = reduction_ratio == 2 or keep_3x3 or in_channels == out_channels
         self.use_identity = (
             in_channels == out_channels and stride == 1 and not keep_3x3)
-        self.identity_channels = max(1, round(out_channels * identity_ratio))
-
+        self.identity_channels = identity_channels(out_channels,
+                                                   identity_ratio)
+        self.kernel_size, self.static_same_padding = (kernel_size,
+                                                      static_same_padding)
         layer_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
-
-        def depthwise(channels, stride, act):
-            return ConvModule(
-                channels,
-                channels,
-                3,
-                stride,
-                1,
-                groups=channels,
-                act_cfg=act_cfg if act else None,
-                **layer_cfg)
-
-        self.dw_in = depthwise(in_channels, 1, True) if full else nn.Identity()
+        self.dw_in = (
+            self._depthwise(in_channels, 1, act_cfg, layer_cfg)
+            if full else nn.Identity())
         self.reduce = ConvModule(
-            in_channels, self.hidden_channels, 1, act_cfg=None, **layer_cfg)
+            in_channels,
+            self.hidden_channels,
+            1,
+            groups=pw_groups,
+            act_cfg=None,
+            **layer_cfg)
         self.expand = ConvModule(
             self.hidden_channels,
             out_channels,
             1,
+            groups=pw_groups,
             act_cfg=act_cfg,
             **layer_cfg)
         self.dw_out = (
-            depthwise(out_channels, stride, False)
+            self._depthwise(out_channels, stride, None, layer_cfg)
             if full or stride == 2 else nn.Identity())
+        self.se = (
+            SqueezeExcitation(out_channels, se_channels,
+                              partial(build_activation_layer, act_cfg))
+            if se_channels else nn.Identity())
+        self.drop_path = DropPath(drop_path_rate)
+
+    def _depthwise(self, channels, stride, act_cfg, layer_cfg):
+        k = self.kernel_size
+        padding, mode = k // 2, 'zeros'
+        if self.static_same_padding and stride == 2:
+            before = (k - 2) // 2
+            padding, mode = (before, k - 2 - before) * 2, 'zero'
+        return ConvModule(
+            channels,
+            channels,
+            k,
+            stride,
+            padding,
+            groups=channels,
+            act_cfg=act_cfg,
+            padding_mode=mode,
+            **layer_cfg)
 
     def feature_info(self, location):
         """Describe a tap point of this block.
@@ -170,6 +226,8 @@ class SandglassBlock(BaseModule):
 
     def _add_identity(self, out, identity):
         k = self.identity_channels
+        if k == 0:
+            return out
         if k == self.out_channels:
             return out + identity
         if not torch.is_grad_enabled():
@@ -184,9 +242,9 @@ class SandglassBlock(BaseModule):
     def _forward(self, x):
         """The tensors at :data:`TAP_LOCATIONS`, in that order."""
         expansion = self.expand(self.reduce(self.dw_in(x)))
-        out = self.dw_out(expansion)
+        out = self.se(self.dw_out(expansion))
         if self.use_identity:
-            out = self._add_identity(out, x)
+            out = self._add_identity(self.drop_path(out), x)
         return expansion, out
 
     def forward_taps(self, x: Tensor) -> Dict[str, Tensor]:
