@@ -1,18 +1,21 @@
 """The paper's other networks: the EfficientNet-style MobileNeXt against the
 official model (rebuilt key for key in official_efficient_mobilenext.py),
-its converter, and the identity multiplier's channel rounding."""
+its converter, MobileNetV2 with one more depthwise conv per block, and the
+identity multiplier's channel rounding."""
 import subprocess
 import sys
 
 import pytest
 import torch
+from mmdet.models.backbones import MobileNetV2
 from official_efficient_mobilenext import OfficialEfficientMobileNeXt
 
 from mnx_det.analysis.complexity import WIDTHS
 from mnx_det.checkpoint import CheckpointMismatchError
 from mnx_det.checkpoint.convert import convert_efficient
 from mnx_det.errors import ConfigError
-from mnx_det.models import EfficientMobileNeXt, MobileNeXt, SandglassBlock
+from mnx_det.models import (EfficientMobileNeXt, MobileNetV2ExtraDepthwise,
+                            MobileNeXt, SandglassBlock)
 from helpers import ROOT, randomize
 
 ARCHS = {'b0': 'mnext-b0', 'b1': 'mnext-b1'}
@@ -132,3 +135,27 @@ def test_identity_channels_are_the_officials_at_every_width():
                         block.out_channels // div, (width, div)
                     checked += 1
     assert checked == len(WIDTHS) * 5 * 12  # 12 shortcut blocks per width
+
+
+def test_extra_depthwise_ablation_adds_one_linear_depthwise_per_block():
+    plain = MobileNetV2(out_indices=(7, ))
+    ablation = MobileNetV2ExtraDepthwise(out_indices=(7, ))
+    blocks = [
+        b for name in ablation.layers if name.startswith('layer')
+        for b in getattr(ablation, name)
+    ]
+    assert len(blocks) == 17
+    for block in blocks:
+        first, second = block.depthwise_conv
+        assert first.conv.stride == (1, 1) and not first.with_activation
+        assert first.conv.groups == first.conv.in_channels == \
+            second.conv.in_channels
+    # each extra conv: 9 weights and a BN's 2 per channel at the block's
+    # expanded width; 3,583,368 with the 1000-way head (MobileNetV2:
+    # 3,504,872, MobileNeXt 3,535,416: the paper's "more parameters")
+    added = sum(11 * b.depthwise_conv.first.conv.in_channels for b in blocks)
+    assert count(ablation) - count(plain) == added == 78_496
+    assert count(ablation) + 1280 * 1000 + 1000 == 3_583_368
+    with torch.no_grad():
+        out = ablation.eval()(torch.rand(1, 3, 224, 224))
+    assert [tuple(o.shape) for o in out] == [(1, 1280, 7, 7)]
