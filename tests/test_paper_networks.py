@@ -78,13 +78,14 @@ def test_converter_tool_and_pretrained_init(tmp_path):
     official = randomize(OfficialEfficientMobileNeXt('mnext-b1'))
     src, dst = tmp_path / 'official.pth.tar', tmp_path / 'converted.pth'
     torch.save(dict(state_dict=official.state_dict()), src)
-    subprocess.run([
-        sys.executable,
-        str(ROOT / 'tools/model_converters/mobilenext_efficient.py'),
-        str(src),
-        str(dst), '--arch', 'b1'
-    ],
-                   check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / 'tools/model_converters/mobilenext_efficient.py'),
+            str(src),
+            str(dst)  # b1, read from the checkpoint
+        ],
+        check=True)
     backbone = EfficientMobileNeXt(
         'b1', init_cfg=dict(type='Pretrained', checkpoint=str(dst)))
     backbone.init_weights()

@@ -28,6 +28,7 @@ from mnx_det.errors import UserError, user_message
 # How each backbone's ImageNet weights are made (README, "Reproducing").
 CONVERTERS = {
     'MobileNeXt': ('mobilenext_official.py', 'model_best.pth.tar'),
+    'EfficientMobileNeXt': ('mobilenext_efficient.py', 'model_best.pth.tar'),
     'MobileNetV2':
     ('torchvision_mobilenet_v2.py', 'mobilenet_v2-b0353104.pth'),
 }

@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from mmcv.cnn import ConvModule
 
-from ..fit import check_fit, strip_prefix
+from ..fit import CheckpointMismatchError, check_fit, strip_prefix
 from .mobilenext_official import (OPTIONAL_SUFFIXES, _add_conv_module,
                                   select_state_dict)
 
@@ -46,6 +46,26 @@ def efficient_key_map(backbone):
                         f'_blocks.{number}.{theirs}.{key}'
             number += 1
     return mapping
+
+
+def official_arch(checkpoint, arch_blocks):
+    """The variant of an official checkpoint, by its number of blocks.
+
+    Args:
+        checkpoint (dict): The loaded official file (any form).
+        arch_blocks (dict[str, int]): Variant -> its number of blocks.
+
+    Raises:
+        CheckpointMismatchError: No variant has that many blocks.
+    """
+    state_dict = strip_prefix(select_state_dict(checkpoint), 'module.')
+    blocks = {k.split('.')[1] for k in state_dict if k.startswith('_blocks.')}
+    for arch, count in arch_blocks.items():
+        if count == len(blocks):
+            return arch
+    raise CheckpointMismatchError(
+        f'the checkpoint has {len(blocks)} _blocks, which fits no official '
+        f'EfficientNet-style MobileNeXt (blocks by variant: {arch_blocks})')
 
 
 def convert_efficient(checkpoint, backbone, use_ema=False):
