@@ -24,9 +24,9 @@ def voc07_config(detector):
         str(ROOT / f'configs/fpn/{detector}_mobilenext_fpn_voc07.py'))
 
 
-def toy_config(detector, data_root):
+def toy_config(detector, data_root, backbone='mobilenext'):
     cfg = Config.fromfile(
-        str(ROOT / f'configs/toy/{detector}_mobilenext_fpn_toy.py'))
+        str(ROOT / f'configs/toy/{detector}_{backbone}_fpn_toy.py'))
     set_data_root(cfg, data_root)
     return cfg
 
@@ -66,10 +66,13 @@ def toy_batch(cfg, num_images=2):
     return pseudo_collate([dataset[i] for i in range(num_images)])
 
 
-@pytest.mark.parametrize('detector', DETECTORS)
-def test_training_step_and_inference_on_toy_set(detector, small_toy_voc):
+@pytest.mark.parametrize('detector, backbone',
+                         [(d, 'mobilenext') for d in DETECTORS] +
+                         [('retinanet', 'efficient_mobilenext')])
+def test_training_step_and_inference_on_toy_set(detector, backbone,
+                                                small_toy_voc):
     torch.manual_seed(0)
-    cfg = toy_config(detector, small_toy_voc)
+    cfg = toy_config(detector, small_toy_voc, backbone)
     # untrained scores are low: keep every box to check the output
     test_cfg = cfg.model.test_cfg.get('rcnn', cfg.model.test_cfg)
     test_cfg.score_thr = 0.0

@@ -35,14 +35,20 @@ def scalars(work_dir):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_train_then_test_reproduces_map(small_toy_voc, tmp_path):
+@pytest.mark.parametrize('config, iters', [
+    (TOY_CONFIG, 8),
+    (ROOT / 'configs/toy/ssdlite_efficient_mobilenext_toy.py', 2),
+    (ROOT / 'configs/toy/ssdlite_mobilenetv2_extra_dw_toy.py', 2),
+])
+def test_train_then_test_reproduces_map(config, iters, small_toy_voc,
+                                        tmp_path):
     work_dir = tmp_path / 'train'
-    train = run_tool(['tools/train.py', TOY_CONFIG, '--work-dir', work_dir] +
+    train = run_tool(['tools/train.py', config, '--work-dir', work_dir] +
                      fast_options(
                          small_toy_voc, **{
-                             'train_cfg.max_iters': 8,
-                             'train_cfg.val_interval': 8,
-                             'default_hooks.checkpoint.interval': 8
+                             'train_cfg.max_iters': iters,
+                             'train_cfg.val_interval': iters,
+                             'default_hooks.checkpoint.interval': iters
                          }))
     assert train.returncode == 0, train.stderr[-3000:]
     trained_map = [s for s in scalars(work_dir)
@@ -50,8 +56,9 @@ def test_train_then_test_reproduces_map(small_toy_voc, tmp_path):
 
     test_dir = tmp_path / 'test'
     test = run_tool([
-        'tools/test.py', TOY_CONFIG, work_dir /
-        'iter_8.pth', '--work-dir', test_dir, '--out', tmp_path / 'results.pkl'
+        'tools/test.py', config, work_dir /
+        f'iter_{iters}.pth', '--work-dir', test_dir, '--out', tmp_path /
+        'results.pkl'
     ] + fast_options(small_toy_voc))
     assert test.returncode == 0, test.stderr[-3000:]
     (metrics, ) = test_dir.glob('*/*.json')

@@ -9,7 +9,7 @@ from mmdet.models.backbones import MobileNetV2
 from mmengine.analysis import FlopAnalyzer
 from torch import nn
 
-from ..models import MobileNeXt
+from ..models import EfficientMobileNeXt, MobileNetV2ExtraDepthwise, MobileNeXt
 
 WIDTHS = (1.4, 1.0, 0.75, 0.5, 0.35)
 # The paper's ImageNet table and the official code's counts (facts file
@@ -30,6 +30,15 @@ PAPER_IMAGENET = {
         0.35: (None, None, 60.3),
     },
 }
+# The paper's other networks (facts file section 4): name -> (input side,
+# params, MAdds, ImageNet top-1) as the official code builds them (params
+# include a BatchNorm(1280) its forward never uses) or as published.
+OFFICIAL_OTHER_NETWORKS = {
+    'EfficientMobileNeXt b0 (mnext_s)': (224, 3937011, 330.2e6, 76.06),
+    'EfficientMobileNeXt b1 (mnext_l)': (240, 4287498, 464.1e6, 76.59),
+    'EfficientNet-b0 (its paper)': (224, 5.3e6, 0.39e9, 76.3),
+    'MobileNetV2 + extra depthwise (paper)': (224, None, None, 73.0),
+}
 # The paper's VOC table (SSDLite320): name -> (params, MAdds, mAP).
 PAPER_VOC = {
     'SSDLite320-MobileNeXt': (4.3e6, 0.8e9, 72.6),
@@ -40,6 +49,9 @@ OFFICIAL_COCO = {
     'SSDLite320-MobileNeXt': (4539418, 23.3),
     'SSDLite320-MobileNetV2': (4304138, 22.3),
 }
+
+# Operators mmengine counts that the paper's MAdds leave out.
+NOT_MADDS = ('aten::batch_norm', 'aten::adaptive_avg_pool2d')
 
 
 class ImageNetClassifier(nn.Module):
@@ -56,8 +68,17 @@ class ImageNetClassifier(nn.Module):
         return self.fc(x.mean((2, 3)))
 
 
-def imagenet_classifier(family, width):
-    """MobileNeXt or mmdet's MobileNetV2 at ``width`` with a 1000-way head."""
+def imagenet_classifier(family, width=1.0):
+    """MobileNeXt, mmdet's MobileNetV2 (at ``width``), the EfficientNet-style
+    MobileNeXt (``'EfficientMobileNeXt b0'`` or ``b1``) or the extra
+    depthwise ablation (``'MobileNetV2ExtraDepthwise'``) with a 1000-way
+    head."""
+    if family.startswith('EfficientMobileNeXt'):
+        return ImageNetClassifier(
+            EfficientMobileNeXt(family.split()[1]), 1280).eval()
+    if family == 'MobileNetV2ExtraDepthwise':
+        return ImageNetClassifier(
+            MobileNetV2ExtraDepthwise(out_indices=(7, )), 1280).eval()
     if family == 'MobileNeXt':
         backbone = MobileNeXt(widen_factor=width, out_indices=(7, ))
         channels = backbone.out_channels[-1]
@@ -71,12 +92,16 @@ def count(model, inputs):
     """Return (parameters, MAdds) of ``model`` on ``inputs``.
 
     MAdds are those of convolutions and linear layers, as the paper counts
-    them (mmengine would also count BatchNorm, 5% more for MobileNeXt).
+    them (mmengine would also count BatchNorm, 5% more for MobileNeXt, and
+    the pooling of squeeze-and-excitation).
     """
     params = sum(p.numel() for p in model.parameters())
     analyzer = FlopAnalyzer(model, inputs)
-    # A None handle does not override mmengine's default BN handle.
-    analyzer.set_op_handle(**{'aten::batch_norm': lambda inputs, outputs: 0})
+    # A None handle does not override mmengine's defaults: a zero one does.
+    analyzer.set_op_handle(**{
+        op: lambda inputs, outputs: 0
+        for op in NOT_MADDS
+    })
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     return params, analyzer.total()

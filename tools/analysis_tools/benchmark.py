@@ -14,10 +14,13 @@ backbone is refused (the machine was too noisy), not written:
 2. training steps of the backbones and of the whole detectors at batch N;
 3. the SSDLite loss path: mmdet's per-image loop vs the batched loss;
 4. the identity tensor multiplier sweep (alpha 1 to 1/6);
-5. latency vs MAdds of the ImageNet networks at every width (PNG chart).
+5. latency vs MAdds of the ImageNet networks at every width (PNG chart);
+6. the paper's other networks (EfficientNet-style MobileNeXt b0 and b1,
+   MobileNetV2 + extra depthwise) beside both, classifiers and detectors.
 
 Writes ``benchmarks/benchmark_<device>.md`` and
-``benchmarks/latency_vs_madds_<device>.png``.
+``benchmarks/latency_vs_madds_<device>.png``; ``--only N`` runs section N
+alone into ``benchmarks/benchmark_<device>_section<N>.md``.
 """
 import argparse
 import sys
@@ -28,14 +31,22 @@ import torch
 
 from mnx_det.analysis.benchmarks import (InconsistentTimingError, SpeedSetup,
                                          bench_identity_ratio, bench_inference,
-                                         bench_loss_path, bench_training,
-                                         bench_widths)
+                                         bench_loss_path, bench_other_networks,
+                                         bench_training, bench_widths)
 from mnx_det.analysis.report import FAMILIES, device_name, write_report
 from mnx_det.analysis.timing import keep_freed_memory
 from mnx_det.apis import apply_process_fixes, positive_int
 
 ROOT = Path(__file__).resolve().parents[2]
 SSDLITE = {f: ROOT / f'configs/ssdlite_{f.lower()}_voc.py' for f in FAMILIES}
+SSDLITE.update({
+    'EfficientMobileNeXt b0':
+    ROOT / 'configs/ssdlite_efficient_mobilenext_voc.py',
+    'EfficientMobileNeXt b1':
+    ROOT / 'configs/ssdlite_efficient_mobilenext_b1_voc.py',
+    'MobileNetV2ExtraDepthwise':
+    ROOT / 'configs/ssdlite_mobilenetv2_extra_dw_voc.py',
+})
 
 
 def parse_args():
@@ -48,6 +59,10 @@ def parse_args():
     parser.add_argument('--size', type=positive_int, default=320)
     parser.add_argument('--batch', type=positive_int, default=8)
     parser.add_argument('--repeats', type=positive_int, default=20)
+    parser.add_argument(
+        '--only',
+        type=positive_int,
+        help='run section N alone (numbered as above)')
     parser.add_argument(
         '--out-dir',
         help='where to write the tables (default: benchmarks/; a temporary '
@@ -94,7 +109,15 @@ def main():
                 ('Training', bench_training),
                 ('SSDLite loss path', bench_loss_path),
                 ('Identity tensor multiplier', bench_identity_ratio),
-                ('Width multipliers', lambda s: bench_widths(s, png))]
+                ('Width multipliers', lambda s: bench_widths(s, png)),
+                ("The paper's other networks", bench_other_networks)]
+    name = f'benchmark_{tag}'
+    if args.only:
+        if args.only > len(sections):
+            sys.exit(f'error: --only {args.only}: there are '
+                     f'{len(sections)} sections')
+        sections, name = [sections[args.only - 1]
+                          ], f'{name}_section{args.only}'
     lines = header(args, kept)
     for title, bench in sections:
         print(f'benchmarking: {title} ...', flush=True)
@@ -102,8 +125,9 @@ def main():
             lines += ['', f'## {title}', ''] + bench(setup)
         except InconsistentTimingError as exc:
             sys.exit(f'error: {exc}')
-    lines += ['', f'![latency vs MAdds]({png.name})']
-    write_report(lines, out_dir / f'benchmark_{tag}.md')
+    if not args.only:
+        lines += ['', f'![latency vs MAdds]({png.name})']
+    write_report(lines, out_dir / f'{name}.md')
 
 
 if __name__ == '__main__':

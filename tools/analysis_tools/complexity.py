@@ -10,17 +10,28 @@ import sys
 from pathlib import Path
 
 from mnx_det.analysis.complexity_report import (NOTES, config_table,
-                                                detector_table, imagenet_table)
+                                                detector_table, imagenet_table,
+                                                other_networks_table)
 from mnx_det.analysis.report import write_report
 from mnx_det.apis import load_config, positive_int
 from mnx_det.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
 SSDLITE_CONFIGS = {
-    ('SSDLite320-MobileNeXt', 'VOC'): 'configs/ssdlite_mobilenext_voc.py',
-    ('SSDLite320-MobileNetV2', 'VOC'): 'configs/ssdlite_mobilenetv2_voc.py',
-    ('SSDLite320-MobileNeXt', 'COCO'): 'configs/ssdlite_mobilenext_coco.py',
-    ('SSDLite320-MobileNetV2', 'COCO'): 'configs/ssdlite_mobilenetv2_coco.py',
+    ('SSDLite320-MobileNeXt', 'VOC'):
+    'configs/ssdlite_mobilenext_voc.py',
+    ('SSDLite320-MobileNetV2', 'VOC'):
+    'configs/ssdlite_mobilenetv2_voc.py',
+    ('SSDLite320-MobileNeXt', 'COCO'):
+    'configs/ssdlite_mobilenext_coco.py',
+    ('SSDLite320-MobileNetV2', 'COCO'):
+    'configs/ssdlite_mobilenetv2_coco.py',
+    ('SSDLite320-EfficientMobileNeXt b0', 'VOC'):
+    'configs/ssdlite_efficient_mobilenext_voc.py',
+    ('SSDLite320-EfficientMobileNeXt b1', 'VOC'):
+    'configs/ssdlite_efficient_mobilenext_b1_voc.py',
+    ('SSDLite320-MobileNetV2ExtraDepthwise', 'VOC'):
+    'configs/ssdlite_mobilenetv2_extra_dw_voc.py',
 }
 
 
@@ -58,7 +69,8 @@ def main():
     if args.paper:
         configs = {k: ROOT / v for k, v in SSDLITE_CONFIGS.items()}
         write_report(['# Complexity vs the paper', ''] + imagenet_table() +
-                     detector_table(configs) + ['', NOTES],
+                     other_networks_table() + detector_table(configs) +
+                     ['', NOTES],
                      Path(args.out_dir) / 'complexity.md')
 
 
