@@ -10,9 +10,40 @@ from mmengine.config import Config
 
 from mnx_det.datasets import AnnotationError, MissingImageError
 from mnx_det.errors import ImageLoadError
-from helpers import (TOY_CONFIG, as_cli, edit_xml, iterations_run, jpeg,
-                     run_script, run_tool, swap_x, toy_cfg_options,
-                     toy_dataset, train_toy, xml)
+from helpers import (TOY_CONFIG, as_cli, iterations_run, run_script, run_tool,
+                     toy_cfg_options, train_toy)
+
+
+def xml(root, img_id):
+    return root / 'VOC2007' / 'Annotations' / f'{img_id}.xml'
+
+
+def jpeg(root, img_id):
+    return root / 'VOC2007' / 'JPEGImages' / f'{img_id}.jpg'
+
+
+def edit_xml(root, img_id, old, new, count=1):
+    path = xml(root, img_id)
+    text = path.read_text()
+    assert re.search(old, text), (old, text)
+    path.write_text(re.sub(old, new, text, count=count))
+    return path
+
+
+def swap_x(root, img_id):
+    """Swap the first object's xmin and xmax."""
+    text = xml(root, img_id).read_text()
+    x1 = re.search(r'<xmin>(\d+)</xmin>', text).group(1)
+    x2 = re.search(r'<xmax>(\d+)</xmax>', text).group(1)
+    return edit_xml(root, img_id, f'<xmin>{x1}</xmin>(.*?)<xmax>{x2}</xmax>',
+                    f'<xmin>{x2}</xmin>\\1<xmax>{x1}</xmax>')
+
+
+def toy_dataset(root, **changes):
+    cfg = Config.fromfile(str(TOY_CONFIG))
+    dataset_cfg = cfg.train_dataloader.dataset.datasets[0]
+    dataset_cfg.update(data_root=f'{root}/', **changes)
+    return DATASETS.build(dataset_cfg)
 
 
 def test_swapped_box_stops_training_before_it_starts(toy_copy, tmp_path):

@@ -63,6 +63,14 @@ def sandglass_hidden_channels(in_channels, out_channels, reduction_ratio):
     return hidden
 
 
+def _check_arguments(stride, identity_ratio):
+    if stride not in (1, 2):
+        raise ConfigError(f'stride must be 1 or 2, got {stride}')
+    if not 0 < identity_ratio <= 1:
+        raise ConfigError(
+            f'identity_ratio must be in (0, 1], got {identity_ratio}')
+
+
 def identity_channels(channels, identity_ratio):
     """The channels of a block's shortcut: ``floor(channels * alpha)``, as
     the official ``channels // identity_div`` with alpha = 1 /
@@ -146,11 +154,7 @@ class SandglassBlock(BaseModule):
                  with_cp: bool = False,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg)
-        if stride not in (1, 2):
-            raise ConfigError(f'stride must be 1 or 2, got {stride}')
-        if not 0 < identity_ratio <= 1:
-            raise ConfigError(
-                f'identity_ratio must be in (0, 1], got {identity_ratio}')
+        _check_arguments(stride, identity_ratio)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.stride = stride
