@@ -158,6 +158,9 @@ def test_openvino_bf16_finds_fp32s_detections(exported, toy_voc, tmp_path):
     another one of them at either precision."""
     _, onnx_file, _ = exported
     env = {k: v for k, v in os.environ.items() if k != 'ONEDNN_MAX_CPU_ISA'}
+    # the child imports the suite's helpers from tests/
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (str(ROOT / 'tests'), env.get('PYTHONPATH')) if p)
     out = tmp_path / 'runs.npz'
     result = subprocess.run(
         [sys.executable, '-c', BF16_RUN, onnx_file, toy_voc, out],
