@@ -66,34 +66,20 @@ class Block(nn.Module):
     def __init__(self, inp, oup, t, k, stride, groups):
         super().__init__()
         hidden = make_divisible_2(inp // t)
-        pw = [
-            Conv(inp, hidden, 1, groups=groups),
+        full = t == 2 or inp == oup
+        # only full blocks group their 1x1 convs
+        pw_groups = groups if full else 1
+        layers = [
+            Conv(inp, hidden, 1, groups=pw_groups),
             bn(hidden),
-            Conv(hidden, oup, 1, groups=groups),
+            Conv(hidden, oup, 1, groups=pw_groups),
             bn(oup),
             Swish()
         ]
-        dw_out = [Conv(oup, oup, k, stride, groups=oup), bn(oup)]
-        full = t == 2 or inp == oup
         if full:
-            layers = [Conv(inp, inp, k, groups=inp), bn(inp), Swish()]
-            layers += pw + dw_out
-        elif stride == 1:  # the first 1x1 conv pair only, ungrouped
-            layers = [
-                Conv(inp, hidden, 1),
-                bn(hidden),
-                Conv(hidden, oup, 1),
-                bn(oup),
-                Swish()
-            ]
-        else:
-            layers = [
-                Conv(inp, hidden, 1),
-                bn(hidden),
-                Conv(hidden, oup, 1),
-                bn(oup),
-                Swish()
-            ] + dw_out
+            layers = [Conv(inp, inp, k, groups=inp), bn(inp), Swish()] + layers
+        if full or stride == 2:
+            layers += [Conv(oup, oup, k, stride, groups=oup), bn(oup)]
         self.features = nn.Sequential(*layers)
         squeeze = max(1, int(oup / t * 0.25))
         self._se_reduce = Conv(oup, squeeze, 1, bias=True)

@@ -1,15 +1,14 @@
 # configs/fpn/retinanet_efficient_mobilenext_fpn_voc07.py on the bundled toy
-# VOC set, trained from scratch (see ./_base_/toy_fpn.py).
-_base_ = [
-    '../fpn/retinanet_efficient_mobilenext_fpn_voc07.py', './_base_/toy_fpn.py'
-]
+# VOC set, trained from scratch: the MobileNeXt toy RetinaNet with the
+# EfficientNet-style backbone (see ./_base_/toy_fpn.py).
+_base_ = ['./retinanet_mobilenext_fpn_toy.py']
 
 model = dict(
-    backbone={{_base_.toy_backbone}},
-    neck={{_base_.toy_neck}},
-    bbox_head={{_base_.toy_dense_head}})
-train_dataloader = {{_base_.toy_train_dataloader}}
-val_dataloader = {{_base_.toy_val_dataloader}}
-test_dataloader = val_dataloader
-train_cfg = {{_base_.toy_train_cfg}}
-param_scheduler = {{_base_.toy_param_scheduler}}
+    backbone=dict(
+        _delete_=True,
+        type='EfficientMobileNeXt',
+        arch='b0',
+        out_indices=(2, 4, 7),
+        frozen_stages=-1,
+        norm_eval=False,
+        init_cfg=None))

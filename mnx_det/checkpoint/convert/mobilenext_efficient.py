@@ -14,8 +14,8 @@ from collections import OrderedDict
 
 from mmcv.cnn import ConvModule
 
-from ..fit import CheckpointMismatchError, check_fit, strip_prefix
-from .mobilenext_official import (OPTIONAL_SUFFIXES, _add_conv_module,
+from ..fit import CheckpointMismatchError, strip_prefix
+from .mobilenext_official import (_add_conv_module, convert_by_map,
                                   select_state_dict)
 
 # What the official model has and the backbone does not need.
@@ -86,19 +86,7 @@ def convert_efficient(checkpoint, backbone, use_ema=False):
         CheckpointMismatchError: Keys are missing or unexpected, or shapes
             differ; the message lists them.
     """
-    state_dict = strip_prefix(
-        select_state_dict(checkpoint, use_ema), 'module.')
-    state_dict = OrderedDict((k, v) for k, v in state_dict.items()
-                             if not k.startswith(DROPPED_PREFIXES))
-    mapping = efficient_key_map(backbone)
-    own_state = backbone.state_dict()
-    check_fit(
-        f'the official checkpoint does not fit {backbone.describe()}',
-        own_state,
-        state_dict,
-        mapping,
-        optional_suffixes=OPTIONAL_SUFFIXES)
-    return OrderedDict((
-        own,
-        state_dict[theirs] if theirs in state_dict else own_state[own].clone())
-                       for own, theirs in mapping.items())
+    return convert_by_map(
+        checkpoint, backbone, efficient_key_map(backbone), use_ema,
+        DROPPED_PREFIXES,
+        f'the official checkpoint does not fit {backbone.describe()}')

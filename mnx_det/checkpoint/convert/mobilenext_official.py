@@ -78,15 +78,25 @@ def convert_official(checkpoint, backbone, use_ema=False):
         CheckpointMismatchError: Keys are missing or unexpected, or shapes
             differ; the message lists them.
     """
+    return convert_by_map(
+        checkpoint, backbone, official_key_map(backbone), use_ema,
+        ('classifier.', ), 'the official checkpoint does not fit '
+        f'MobileNeXt(widen_factor={backbone.widen_factor})')
+
+
+def convert_by_map(checkpoint, backbone, mapping, use_ema, dropped_prefixes,
+                   message):
+    """The official weights of ``checkpoint`` renamed by ``mapping``
+    (backbone key -> official key), keys starting with
+    ``dropped_prefixes`` left out, the fit checked (``message`` heads the
+    error); BN step counters the checkpoint lacks are the backbone's."""
     state_dict = strip_prefix(
         select_state_dict(checkpoint, use_ema), 'module.')
     state_dict = OrderedDict((k, v) for k, v in state_dict.items()
-                             if not k.startswith('classifier.'))
-    mapping = official_key_map(backbone)
+                             if not k.startswith(dropped_prefixes))
     own_state = backbone.state_dict()
     check_fit(
-        'the official checkpoint does not fit MobileNeXt(widen_factor='
-        f'{backbone.widen_factor})',
+        message,
         own_state,
         state_dict,
         mapping,
