@@ -78,13 +78,7 @@ def convert_efficient(checkpoint, backbone, use_ema=False):
         backbone (EfficientMobileNeXt): Of the checkpoint's variant.
         use_ema (bool): Take ``state_dict_ema``. Default: False.
 
-    Returns:
-        OrderedDict: A state dict that fills every parameter and buffer of
-        ``backbone``.
-
-    Raises:
-        CheckpointMismatchError: Keys are missing or unexpected, or shapes
-            differ; the message lists them.
+    Returns and raises as :func:`.mobilenext_official.convert_official`.
     """
     return convert_by_map(
         checkpoint, backbone, efficient_key_map(backbone), use_ema,
