@@ -13,7 +13,7 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import nn
 
 from ...errors import ConfigError
-from ..layers import SandglassBlock
+from ..layers import SandglassBlock, conv_padding
 from .sandglass_net import SandglassNet
 
 
@@ -115,13 +115,14 @@ class EfficientMobileNeXt(SandglassNet):
                 f'drop_path_rate must be in [0, 1), got {drop_path_rate}')
         self.arch = arch
         layer_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+        padding, padding_mode = conv_padding(3, 2, static_same=True)
         self.conv1 = ConvModule(
             3,
             self.stem_channels,
             3,
             stride=2,
-            padding=(0, 1, 0, 1),
-            padding_mode='zero',
+            padding=padding,
+            padding_mode=padding_mode,
             act_cfg=act_cfg,
             **layer_cfg)
         blocks = self.block_settings(arch)

@@ -2,14 +2,15 @@ from mmdet.models.layers import InvertedResidual
 from mmdet.registry import MODELS
 
 from .extra_depthwise_inverted_residual import ExtraDepthwiseInvertedResidual
-from .sandglass_block import (TAP_LOCATIONS, SandglassBlock, identity_channels,
-                              sandglass_hidden_channels, tap_location)
+from .sandglass_block import (TAP_LOCATIONS, SandglassBlock, conv_padding,
+                              identity_channels, sandglass_hidden_channels,
+                              tap_location)
 from .sandglass_extra import SandglassExtraBlock
 
 __all__ = [
     'ExtraDepthwiseInvertedResidual', 'SandglassBlock', 'SandglassExtraBlock',
-    'TAP_LOCATIONS', 'identity_channels', 'sandglass_hidden_channels',
-    'tap_location'
+    'TAP_LOCATIONS', 'conv_padding', 'identity_channels',
+    'sandglass_hidden_channels', 'tap_location'
 ]
 
 # The extra layer of SSDLite-MobileNetV2 is mmdet's InvertedResidual, which

@@ -71,6 +71,17 @@ def _check_arguments(stride, identity_ratio):
             f'identity_ratio must be in (0, 1], got {identity_ratio}')
 
 
+def conv_padding(kernel_size, stride, static_same=False):
+    """``(padding, padding_mode)`` for mmcv's ``ConvModule``: ``k // 2`` on
+    each side, or, with ``static_same`` and stride 2, ``(k - 2) // 2``
+    before and the rest after (TensorFlow's "SAME" for an even input, which
+    the official EfficientNet-style code fixes for every input)."""
+    if not (static_same and stride == 2):
+        return kernel_size // 2, 'zeros'
+    before = (kernel_size - 2) // 2
+    return (before, kernel_size - 2 - before) * 2, 'zero'
+
+
 def identity_channels(channels, identity_ratio):
     """The channels of a block's shortcut: ``floor(channels * alpha)``, as
     the official ``channels // identity_div`` with alpha = 1 /
@@ -196,15 +207,12 @@ class SandglassBlock(BaseModule):
         self.drop_path = DropPath(drop_path_rate)
 
     def _depthwise(self, channels, stride, act_cfg, layer_cfg):
-        k = self.kernel_size
-        padding, mode = k // 2, 'zeros'
-        if self.static_same_padding and stride == 2:
-            before = (k - 2) // 2
-            padding, mode = (before, k - 2 - before) * 2, 'zero'
+        padding, mode = conv_padding(self.kernel_size, stride,
+                                     self.static_same_padding)
         return ConvModule(
             channels,
             channels,
-            k,
+            self.kernel_size,
             stride,
             padding,
             groups=channels,
