@@ -9,10 +9,10 @@ a word. The export writes its contract into the ONNX ``metadata_props``
 (keys ``mnx_det.*``): the class names in label order, the input size, the
 pixel mean and std, whether images loaded BGR (as mmdet loads them) have
 their channels reversed before the file (``bgr_to_rgb``), the score
-threshold and NMS settings, and the mnx_det
-version. :func:`check_contract` compares it with a config's and refuses a
-mismatch; a file exported before contracts were recorded passes with one
-warning.
+threshold and NMS settings, the mnx_det version, and in INT8 files the
+parts kept fp32 (:mod:`.parts`). :func:`check_contract` compares it with a
+config's and refuses a mismatch; a file exported before contracts were
+recorded passes with one warning.
 """
 import json
 import warnings
@@ -68,6 +68,10 @@ CONTRACT_FIELDS = {
     'bbox_coder': ('a config dict', lambda v: isinstance(v, dict)),
     'postprocess': ('true or false', lambda v: isinstance(v, bool)),
     'bgr_to_rgb': ('true or false', lambda v: isinstance(v, bool)),
+    # INT8 files: the parts (.parts) kept fp32
+    'fp32_parts':
+    ('a list of part names',
+     lambda v: isinstance(v, list) and all(isinstance(p, str) for p in v)),
     'version': ('a version string', lambda v: isinstance(v, str)),
 }
 
@@ -120,6 +124,20 @@ def read_contract(metadata, path):
                 f'got {value!r:.80}; export the file again')
         contract[name] = value
     return contract
+
+
+def read_json_contract(text, path):
+    """The contract of a file that keeps it as one JSON object
+    (:data:`CONTRACT_METHOD`: ExecuTorch programs, ``.pt2`` files)."""
+    try:
+        metadata = json.loads(text)
+    except ValueError:
+        metadata = None
+    if not isinstance(metadata, dict):
+        raise MalformedContractError(
+            f'{path}: its {CONTRACT_METHOD} does not hold a JSON '
+            f'object: {str(text)[:80]!r}; export the file again')
+    return read_contract(metadata, path)
 
 
 def check_contract(contract,

@@ -11,40 +11,97 @@ lowering), so detections are selected by the caller: in Python with
 (the contract says which score function, box coder, thresholds and top-k).
 The contract is a JSON string returned by the constant method
 ``mnx_det_contract``.
+
+Given calibration images, the program is INT8 (:mod:`.pt2e_quantize`):
+XNNPACK runs its quantized convs with int8 kernels, the parts kept fp32
+(recorded in the contract as ``fp32_parts``) in fp32.
 """
 import json
 
+import numpy as np
 import torch
 
 from ..fileio import atomic_open
 from .contract import CONTRACT_METHOD, PREFIX, export_contract
 from .export import ExportableSSD
+from .parts import DEFAULT_FP32_PARTS, check_parts, detector_parts
 
 
-def export_executorch(detector,
-                      out_file,
-                      input_size,
-                      batch_size=1,
-                      classes=None):
-    """Write ``detector`` as an XNNPACK-lowered ``.pte`` to ``out_file``;
-    see the module doc. ``classes`` default to the detector's
-    ``dataset_meta``, as :func:`.export.export_onnx`."""
+def calibration_batches(images, batch_size):
+    """(batch_size, 3, S, S) tensors of the (3, S, S) arrays ``images``;
+    a last, short batch is dropped."""
+    batch = []
+    for image in images:
+        batch.append(image)
+        if len(batch) == batch_size:
+            yield torch.from_numpy(np.stack(batch))
+            batch = []
+
+
+def export_program(detector,
+                   input_size,
+                   batch_size=1,
+                   classes=None,
+                   calibration=None,
+                   fp32_parts=DEFAULT_FP32_PARTS):
+    """The ``torch.export`` program of ``detector`` (before lowering) and
+    its contract (JSON text); see the module doc.
+
+    Args:
+        detector (SingleStageDetector): With an SSDLite head.
+        input_size (int): Side of the square input.
+        batch_size (int): The program's fixed batch size.
+        classes (Sequence[str], optional): Default the detector's
+            ``dataset_meta``'s, as :func:`.export.export_onnx`.
+        calibration (Iterable[ndarray], optional): (3, S, S) float32 RGB
+            images (:func:`.calibration.calibration_images`): an INT8
+            program calibrated on them; fp32 without.
+        fp32_parts (Sequence[str]): The parts an INT8 program keeps fp32.
+    """
     import torchvision  # noqa: F401  (registers ops before export)
-    from executorch.backends.xnnpack.partition.xnnpack_partitioner import \
-        XnnpackPartitioner
-    from executorch.exir import to_edge_transform_and_lower
     module = ExportableSSD(detector, input_size, postprocess=False).eval()
     images = torch.rand(batch_size, 3, input_size, input_size) * 255
-    with torch.no_grad():
-        program = torch.export.export(module, (images, ))
     if classes is None:
         classes = getattr(detector, 'dataset_meta', {}).get('classes')
     contract = export_contract(module, classes)
     contract[PREFIX + 'batch_size'] = json.dumps(batch_size)
+    if calibration is not None:
+        from .pt2e_quantize import quantize_module
+        fp32_parts = check_parts(fp32_parts, detector_parts(detector),
+                                 'the detector')
+        module = quantize_module(
+            module, images, calibration_batches(calibration, batch_size),
+            fp32_parts)
+        contract[PREFIX + 'fp32_parts'] = json.dumps(fp32_parts)
+    with torch.no_grad():
+        program = torch.export.export(module, (images, ))
+    return program, json.dumps(contract)
+
+
+def export_executorch(detector, out_file, input_size, **kwargs):
+    """Write ``detector`` as an XNNPACK-lowered ``.pte`` to ``out_file``;
+    the keyword arguments of :func:`export_program`."""
+    from executorch.backends.xnnpack.partition.xnnpack_partitioner import \
+        XnnpackPartitioner
+    from executorch.exir import to_edge_transform_and_lower
+    program, contract = export_program(detector, input_size, **kwargs)
     lowered = to_edge_transform_and_lower(
         program,
         partitioner=[XnnpackPartitioner()],
-        constant_methods={CONTRACT_METHOD: json.dumps(contract)})
+        constant_methods={CONTRACT_METHOD: contract})
     with atomic_open(out_file, 'wb') as f:
         f.write(lowered.to_executorch().buffer)
+    return out_file
+
+
+def export_reference(detector, out_file, input_size, **kwargs):
+    """Write the program that :func:`export_executorch` would lower as a
+    ``.pt2`` file (``torch.export.save``) to ``out_file``, its contract
+    among the file's extra files; the keyword arguments of
+    :func:`export_program`. PyTorch runs it
+    (:class:`.runtimes.TorchExportSession`)."""
+    program, contract = export_program(detector, input_size, **kwargs)
+    with atomic_open(out_file, 'wb') as f:
+        torch.export.save(
+            program, f, extra_files={CONTRACT_METHOD: contract})
     return out_file

@@ -149,6 +149,45 @@ class ExportableSSD(nn.Module):
         return top_boxes, top_scores, labels
 
 
+def conv_call_order(module, images):
+    """Module paths (from the detector) of the convs of ``module`` (an
+    :class:`ExportableSSD`) in the order a forward pass calls them."""
+    paths, handles = [], []
+    for name, conv in module.detector.named_modules():
+        if isinstance(conv, nn.Conv2d):
+            handles.append(
+                conv.register_forward_hook(
+                    lambda *_, name=name: paths.append(name)))
+    try:
+        with torch.no_grad():
+            module(images)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return paths
+
+
+def name_convs(model, paths):
+    """Name the Conv nodes of an exported ONNX ``model`` after their
+    modules, ``/backbone/layer8/dw_in/conv/Conv``: the exporter's scope
+    names drop levels (a stage of one block loses its own), and the INT8
+    parts (:mod:`.parts`) are read from these names. ``paths``: the convs
+    in call order, which is the graph's order; their weights' shapes are
+    checked one by one."""
+    convs = [node for node in model.graph.node if node.op_type == 'Conv']
+    shapes = {i.name: list(i.dims) for i in model.graph.initializer}
+    if len(convs) != len(paths):
+        raise ExportNotSupportedError(
+            f'the ONNX graph has {len(convs)} convs, the detector calls '
+            f'{len(paths)}')
+    for node, (path, shape) in zip(convs, paths):
+        if shapes.get(node.input[1], shape) != shape:
+            raise ExportNotSupportedError(
+                f'ONNX conv {node.name} has weights of '
+                f'{shapes[node.input[1]]}, not those of {path} {shape}')
+        node.name = '/' + path.replace('.', '/') + '/Conv'
+
+
 def export_onnx(detector,
                 out_file,
                 input_size,
@@ -169,6 +208,9 @@ def export_onnx(detector,
     module = ExportableSSD(detector, input_size, postprocess).eval()
     images = torch.rand(batch_size, 3, input_size, input_size) * 255
     outputs = OUTPUTS if postprocess else RAW_OUTPUTS
+    convs = dict(module.detector.named_modules())
+    paths = [(path, list(convs[path].weight.shape))
+             for path in conv_call_order(module, images)]
     dynamic_axes = None
     if dynamic_batch:
         dynamic_axes = {'images': {0: 'batch'}}
@@ -193,6 +235,7 @@ def export_onnx(detector,
                 opset_version=17,
                 dynamo=False)
         model = onnx.load(partial)
+        name_convs(model, paths)
         onnx.helper.set_model_props(model, export_contract(module, classes))
         onnx.save(model, partial)
     return out_file

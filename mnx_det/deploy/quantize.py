@@ -13,46 +13,25 @@ What is quantized (the measurements behind each choice are in
   Quantize/Dequantize pair around every ReLU6;
 - not the residual ``Add`` s, which ONNX Runtime runs as ``QLinearAdd``
   between quantized convs anyway, nor box decoding;
-- not the stem conv (its input spans the whole pixel range after mean
-  subtraction), the backbone's first two stages (the highest resolutions),
-  nor the head's 1x1 predictors (class logits, box deltas): they stay fp32
-  for accuracy.
+- not the parts (:mod:`.parts`) given as ``fp32_parts``: by default the
+  stem, the backbone's first two stages and the head's 1x1 predictors
+  (:data:`.parts.DEFAULT_FP32_PARTS`), or the set that
+  ``tools/deployment/quantization_sensitivity.py`` measured. The file's
+  contract records them.
 """
-import copy
-import re
+import json
 
 import numpy as np
 import onnx
-from mmdet.registry import DATASETS
 from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
                                       QuantType, quantize_static)
 
-from ..datasets import leaf_datasets
-from ..errors import UserError
 from ..fileio import atomic_path
+from .calibration import CalibrationError, calibration_images, check_count
+from .contract import PREFIX
+from .parts import DEFAULT_FP32_PARTS, check_parts, onnx_module_path, part_of
 
 QUANTIZED_OPS = ('Conv', 'Clip', 'Relu')
-# '/backbone/layer2.0/...' (MobileNeXt), '/backbone/layer2/...' (MobileNetV2)
-FIRST_STAGES = re.compile(r'/backbone/layer[12][./]')
-
-
-def calibration_images(cfg, num_images, size):
-    """``num_images`` float32 RGB (3, size, size) arrays, spread evenly over
-    the training set of ``cfg``, through its test pipeline resized to the
-    model's input size."""
-    dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
-    pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
-    for step in pipeline:
-        if step['type'] == 'Resize':
-            step['scale'] = (size, size)
-    for leaf in leaf_datasets(dataset_cfg):
-        leaf['pipeline'] = pipeline
-    dataset = DATASETS.build(dataset_cfg)
-    step = max(1, len(dataset) // num_images)
-    bgr_to_rgb = cfg.model.data_preprocessor.get('bgr_to_rgb', False)
-    for index in list(range(0, len(dataset), step))[:num_images]:
-        image = dataset[index]['inputs'].numpy().astype(np.float32)
-        yield image[::-1].copy() if bgr_to_rgb else image
 
 
 class _Batches(CalibrationDataReader):
@@ -70,31 +49,39 @@ class _Batches(CalibrationDataReader):
         return {'images': np.stack(batch)}
 
 
-def fp32_convs(model):
-    """Names of the convs kept in fp32: the stem (the graph's first conv),
-    the backbone's first two stages (``layer1``, ``layer2``) and the head's
-    1x1 convs, which give the logits and deltas."""
-    convs = [node for node in model.graph.node if node.op_type == 'Conv']
-    names = [convs[0].name]
-    for node in convs:
-        kernel = [a.ints for a in node.attribute if a.name == 'kernel_shape']
-        predictor = ('/bbox_head/' in node.name and kernel
-                     and list(kernel[0]) == [1, 1])
-        if predictor or FIRST_STAGES.match(node.name):
-            names.append(node.name)
-    return names
+def conv_parts(model):
+    """{conv node name: its part} of an ONNX detector graph."""
+    parts = {}
+    for node in model.graph.node:
+        if node.op_type != 'Conv':
+            continue
+        kernel = [list(a.ints) for a in node.attribute if a.name == 'kernel_shape']
+        parts[node.name] = part_of(
+            onnx_module_path(node.name), kernel == [[1, 1]])
+    return parts
 
 
-class CalibrationError(UserError, ValueError):
-    """The calibration images cannot be had as asked."""
+def fp32_convs(model, fp32_parts):
+    """Names of the convs of ``fp32_parts`` (they stay fp32)."""
+    return [
+        name for name, part in conv_parts(model).items() if part in fp32_parts
+    ]
 
 
-def quantize_detector(onnx_file, out_file, cfg, num_images):
+def quantize_detector(onnx_file,
+                      out_file,
+                      cfg,
+                      num_images,
+                      fp32_parts=DEFAULT_FP32_PARTS):
     """Write the INT8 version of ``onnx_file`` to ``out_file``, calibrated
-    on ``num_images`` training images of ``cfg``."""
-    if num_images < 1:
-        raise CalibrationError(
-            f'calibration needs at least one image, got {num_images}')
+    on ``num_images`` training images of ``cfg``, with the convs of
+    ``fp32_parts`` (:mod:`.parts`) kept fp32.
+
+    Raises:
+        CalibrationError: Fewer images than a batch of the file.
+        UnknownPartError: A part the graph does not have.
+    """
+    check_count(num_images)
     model = onnx.load(onnx_file)
     shape = model.graph.input[0].type.tensor_type.shape
     batch = shape.dim[0].dim_value or 1  # 0 for a dynamic batch
@@ -103,6 +90,8 @@ def quantize_detector(onnx_file, out_file, cfg, num_images):
             f'{onnx_file} takes batches of {batch} images: calibrate with at '
             f'least {batch} images, got {num_images}')
     size = shape.dim[2].dim_value
+    known = [p for p in dict.fromkeys(conv_parts(model).values()) if p]
+    fp32_parts = check_parts(fp32_parts, known, onnx_file)
     with atomic_path(out_file) as partial:
         quantize_static(
             onnx_file,
@@ -113,5 +102,10 @@ def quantize_detector(onnx_file, out_file, cfg, num_images):
             weight_type=QuantType.QInt8,
             activation_type=QuantType.QUInt8,
             op_types_to_quantize=list(QUANTIZED_OPS),
-            nodes_to_exclude=fp32_convs(model))
+            nodes_to_exclude=fp32_convs(model, fp32_parts))
+        quantized = onnx.load(partial)
+        props = {p.key: p.value for p in quantized.metadata_props}
+        props[PREFIX + 'fp32_parts'] = json.dumps(fp32_parts)
+        onnx.helper.set_model_props(quantized, props)
+        onnx.save(quantized, partial)
     return out_file

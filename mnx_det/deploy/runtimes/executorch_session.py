@@ -2,14 +2,12 @@
 Python runtime on this machine: the program a phone app would load, run
 here to measure its outputs and accuracy (``tools/test.py CONFIG
 model.pte``)."""
-import json
 import warnings
 
 import numpy as np
 import torch
 
-from ..contract import (CONTRACT_METHOD, RAW_OUTPUTS, MalformedContractError,
-                        read_contract)
+from ..contract import CONTRACT_METHOD, RAW_OUTPUTS, read_json_contract
 from .base import DeployModelError, DeploySession
 
 
@@ -46,15 +44,7 @@ class ExecuTorchSession(DeploySession):
                 f'{CONTRACT_METHOD} (write it with '
                 'tools/deployment/pytorch2executorch.py)')
         (text, ) = program.load_method(CONTRACT_METHOD).execute([])
-        try:
-            metadata = json.loads(text)
-        except ValueError:
-            metadata = None
-        if not isinstance(metadata, dict):
-            raise MalformedContractError(
-                f'{path}: its {CONTRACT_METHOD} does not hold a JSON '
-                f'object: {str(text)[:80]!r}; export the file again')
-        self.contract = read_contract(metadata, path)
+        self.contract = read_json_contract(text, path)
         self.batch_size = self.contract['batch_size']
         self.input_size = self.contract['input_size']
         return RAW_OUTPUTS
