@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from mnx_det.apis import (apply_process_fixes, toy_run_config,
                           use_portable_kernels)
 from mnx_det.datasets import make_toy_voc
-from helpers import ROOT, TOY_CONFIG
+from helpers import ROOT, TOY_CONFIG, run_export_tool
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
 
@@ -73,6 +73,17 @@ def exported(trained_toy_detector, tmp_path_factory):
     onnx_file = str(tmp_path_factory.mktemp('onnx') / 'toy.onnx')
     export_onnx(detector, onnx_file, 160, dynamic_batch=True)
     return checkpoint, onnx_file, detector
+
+
+@pytest.fixture(scope='session')
+def program(exported, tmp_path_factory):
+    """The toy detector as an ExecuTorch program, batch 2 (the tools' last
+    batch is padded)."""
+    checkpoint, _, _ = exported
+    return run_export_tool([
+        'tools/deployment/pytorch2executorch.py', TOY, checkpoint, '--out',
+        tmp_path_factory.mktemp('pte') / 'toy.pte', '--batch', '2'
+    ])
 
 
 @pytest.fixture(scope='session')

@@ -67,6 +67,28 @@ def run_tool(args, **kwargs):
         **kwargs)
 
 
+def run_export_tool(args):
+    """Run an export tool in this process; the file it wrote (``--out``)."""
+    import pytest
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert run_script(args, monkeypatch) == 0
+    return str(args[args.index('--out') + 1])
+
+
+def tool_map(model_file, data_root, *args):
+    """(toy VOC07 mAP, log) of ``tools/test.py`` on an exported file of
+    the toy SSDLite-MobileNeXt."""
+    result = run_tool([
+        'tools/test.py', TOY_CONFIG, model_file, *args, '--cfg-options',
+        f'test_dataloader.dataset.data_root={data_root}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ])
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = result.stdout + result.stderr
+    return float(re.findall(r'pascal_voc/mAP: ([0-9.]+)', log)[-1]), log
+
+
 def build(config, **model_changes):
     """The detector of ``configs/<config>``, initialised, without ImageNet
     weights."""

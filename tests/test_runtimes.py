@@ -5,7 +5,6 @@ import ctypes
 import gc
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -20,15 +19,10 @@ from mnx_det.deploy import (DeployModelError, ExportableSSD, OpenVINOSession,
                             ORTSession, open_session)
 from mnx_det.deploy.quantize import quantize_detector
 from helpers import (ROOT, assert_detections_agree, assert_same_detections,
-                     rgb_batch, run_script, run_tool, toy_images)
+                     rgb_batch, run_export_tool, run_script, tool_map,
+                     toy_images)
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
-
-
-def run_export_tool(args):
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        assert run_script(args, monkeypatch) == 0
-    return str(args[args.index('--out') + 1])
 
 
 @pytest.fixture(scope='module')
@@ -40,33 +34,10 @@ def openvino_ir(exported, tmp_path_factory):
     ])
 
 
-@pytest.fixture(scope='module')
-def program(exported, tmp_path_factory):
-    """The toy detector as an ExecuTorch program, batch 2 (the tools' last
-    batch is padded)."""
-    checkpoint, _, _ = exported
-    return run_export_tool([
-        'tools/deployment/pytorch2executorch.py', TOY, checkpoint, '--out',
-        tmp_path_factory.mktemp('pte') / 'toy.pte', '--batch', '2'
-    ])
-
-
 def exported_map(model_file, data_root, work_dir, **model):
     cfg = toy_run_config(ROOT / TOY, data_root, work_dir)
     cfg.model = dict(type='DeployedDetector', model_file=model_file, **model)
     return Runner.from_cfg(cfg).test()['pascal_voc/mAP']
-
-
-def tool_map(model_file, data_root, *args):
-    result = run_tool([
-        'tools/test.py', TOY, model_file, *args, '--cfg-options',
-        f'test_dataloader.dataset.data_root={data_root}',
-        'test_dataloader.num_workers=0',
-        'test_dataloader.persistent_workers=False'
-    ])
-    assert result.returncode == 0, result.stderr[-2000:]
-    log = result.stdout + result.stderr
-    return float(re.findall(r'pascal_voc/mAP: ([0-9.]+)', log)[-1]), log
 
 
 def alternate_signal_stack_is_mapped():

@@ -1,6 +1,12 @@
 """Command-line arguments of the tools that run exported files
 (``tools/test.py``, ``tools/infer.py``)."""
+import json
+
+from mmengine.config import DictAction
+
 from ..apis import output_file, positive_int
+from ..errors import UserError
+from .parts import DEFAULT_FP32_PARTS
 from .runtimes import SESSIONS
 from .runtimes.openvino_session import HINTS, PRECISIONS
 
@@ -51,3 +57,53 @@ def add_export_args(parser, suffix):
         type=positive_int,
         help="side of the square input (default: the config's input_size)")
     return parser
+
+
+def add_int8_args(parser):
+    """``--int8``, ``--calib-config``, ``--num-images``, ``--fp32-parts``
+    and ``--cfg-options`` (of the calibration config)."""
+    group = parser.add_argument_group('INT8')
+    group.add_argument(
+        '--int8', action='store_true', help='quantize to INT8 (static)')
+    group.add_argument(
+        '--calib-config',
+        help='config whose training images calibrate the activations '
+        '(default: CONFIG)')
+    group.add_argument(
+        '--num-images',
+        type=positive_int,
+        default=100,
+        help='calibration images, spread over the training set')
+    add_fp32_parts_arg(group)
+    group.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the calibration config, key=value')
+    return parser
+
+
+def add_fp32_parts_arg(parser):
+    """``--fp32-parts``: see :func:`fp32_parts`."""
+    parser.add_argument(
+        '--fp32-parts',
+        nargs='*',
+        help='parts kept fp32 (mnx_det.deploy.parts), or the .json of '
+        'tools/deployment/quantization_sensitivity.py (default: '
+        f'{" ".join(DEFAULT_FP32_PARTS)})')
+
+
+def fp32_parts(given):
+    """The parts ``--fp32-parts`` names: the default when not given, the
+    ``fp32_parts`` of a sensitivity ``.json``, or the names."""
+    if given is None:
+        return DEFAULT_FP32_PARTS
+    if len(given) == 1 and given[0].endswith('.json'):
+        try:
+            with open(given[0]) as f:
+                return json.load(f)['fp32_parts']
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UserError(
+                f'{given[0]} is not a choice of quantization_sensitivity.py '
+                f'(a JSON object with fp32_parts): {exc}') from None
+    return given

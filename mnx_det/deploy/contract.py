@@ -127,8 +127,8 @@ def read_contract(metadata, path):
 
 
 def read_json_contract(text, path):
-    """The contract of a file that keeps it as one JSON object
-    (:data:`CONTRACT_METHOD`: ExecuTorch programs, ``.pt2`` files)."""
+    """The contract of a file that keeps it as one JSON object (the
+    :data:`CONTRACT_METHOD` of an ExecuTorch program)."""
     try:
         metadata = json.loads(text)
     except ValueError:

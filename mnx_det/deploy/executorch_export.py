@@ -44,7 +44,7 @@ def export_program(detector,
                    classes=None,
                    calibration=None,
                    fp32_parts=DEFAULT_FP32_PARTS):
-    """The ``torch.export`` program of ``detector`` (before lowering) and
+    """The ``torch.export`` program of ``detector``, before lowering, and
     its contract (JSON text); see the module doc.
 
     Args:
@@ -69,9 +69,9 @@ def export_program(detector,
         from .pt2e_quantize import quantize_module
         fp32_parts = check_parts(fp32_parts, detector_parts(detector),
                                  'the detector')
-        module = quantize_module(
-            module, images, calibration_batches(calibration, batch_size),
-            fp32_parts)
+        module = quantize_module(module, images,
+                                 calibration_batches(calibration, batch_size),
+                                 fp32_parts)
         contract[PREFIX + 'fp32_parts'] = json.dumps(fp32_parts)
     with torch.no_grad():
         program = torch.export.export(module, (images, ))
@@ -91,17 +91,4 @@ def export_executorch(detector, out_file, input_size, **kwargs):
         constant_methods={CONTRACT_METHOD: contract})
     with atomic_open(out_file, 'wb') as f:
         f.write(lowered.to_executorch().buffer)
-    return out_file
-
-
-def export_reference(detector, out_file, input_size, **kwargs):
-    """Write the program that :func:`export_executorch` would lower as a
-    ``.pt2`` file (``torch.export.save``) to ``out_file``, its contract
-    among the file's extra files; the keyword arguments of
-    :func:`export_program`. PyTorch runs it
-    (:class:`.runtimes.TorchExportSession`)."""
-    program, contract = export_program(detector, input_size, **kwargs)
-    with atomic_open(out_file, 'wb') as f:
-        torch.export.save(
-            program, f, extra_files={CONTRACT_METHOD: contract})
     return out_file

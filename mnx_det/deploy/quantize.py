@@ -55,7 +55,9 @@ def conv_parts(model):
     for node in model.graph.node:
         if node.op_type != 'Conv':
             continue
-        kernel = [list(a.ints) for a in node.attribute if a.name == 'kernel_shape']
+        kernel = [
+            list(a.ints) for a in node.attribute if a.name == 'kernel_shape'
+        ]
         parts[node.name] = part_of(
             onnx_module_path(node.name), kernel == [[1, 1]])
     return parts

@@ -1,7 +1,8 @@
 """Quantize an exported detector to INT8 (see mnx_det.deploy.quantize).
 
     python tools/deployment/quantize.py model.onnx --calib-config CONFIG \
-        --num-images 100 --out model_int8.onnx
+        --num-images 100 --out model_int8.onnx \
+        [--fp32-parts PART ...|CHOICE.json]
 """
 import argparse
 import os.path as osp
@@ -14,6 +15,7 @@ from mnx_det.apis import (apply_process_fixes, check_datasets,
                           exit_on_termination, load_config, output_file,
                           positive_int)
 from mnx_det.deploy import ORTSession
+from mnx_det.deploy.cli import add_fp32_parts_arg, fp32_parts
 from mnx_det.deploy.quantize import quantize_detector
 from mnx_det.errors import UserError
 
@@ -33,6 +35,7 @@ def main():
         default=100,
         help='calibration images, spread over the training set')
     parser.add_argument('--out', required=True, type=output_file)
+    add_fp32_parts_arg(parser)
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -44,7 +47,8 @@ def main():
         ORTSession(args.onnx_file)  # an export of this project
         cfg = load_config(args.calib_config, args.cfg_options)
         check_datasets(cfg, ('train', ))
-        quantize_detector(args.onnx_file, args.out, cfg, args.num_images)
+        quantize_detector(args.onnx_file, args.out, cfg, args.num_images,
+                          fp32_parts(args.fp32_parts))
     except UserError as exc:
         sys.exit(f'error: {exc}')
     ratio = osp.getsize(args.out) / osp.getsize(args.onnx_file)

@@ -29,6 +29,7 @@ from mmengine.runner import Runner
 from ...apis import build_detector, toy_run_config
 from ...datasets import make_toy_voc
 from ...deploy import OpenVINOSession, export_onnx, open_session
+from ...deploy.calibration import calibration_images
 from ...deploy.executorch_export import export_executorch
 from ...deploy.quantize import quantize_detector
 from ..timing import measure_spread
@@ -46,14 +47,23 @@ class Runtime(NamedTuple):
 
 
 RUNTIMES = {
-    'PyTorch eager': None,
-    'ORT fp32': Runtime('fp32', 'onnxruntime', {}),
-    'ORT INT8': Runtime('int8', 'onnxruntime', {}, int8_of='ORT fp32'),
-    'OpenVINO f32': Runtime('fp32', 'openvino', dict(precision='f32')),
-    'OpenVINO bf16': Runtime('fp32', 'openvino', dict(precision='bf16')),
+    'PyTorch eager':
+    None,
+    'ORT fp32':
+    Runtime('fp32', 'onnxruntime', {}),
+    'ORT INT8':
+    Runtime('int8', 'onnxruntime', {}, int8_of='ORT fp32'),
+    'OpenVINO f32':
+    Runtime('fp32', 'openvino', dict(precision='f32')),
+    'OpenVINO bf16':
+    Runtime('fp32', 'openvino', dict(precision='bf16')),
     # the float ops of the INT8 file in OpenVINO's default precision
-    'OpenVINO INT8': Runtime('int8', 'openvino', {}, int8_of='OpenVINO f32'),
-    'ExecuTorch fp32': Runtime('pte', 'executorch', {}),
+    'OpenVINO INT8':
+    Runtime('int8', 'openvino', {}, int8_of='OpenVINO f32'),
+    'ExecuTorch fp32':
+    Runtime('pte', 'executorch', {}),
+    'ExecuTorch INT8':
+    Runtime('pte_int8', 'executorch', {}, int8_of='ExecuTorch fp32'),
 }
 
 
@@ -83,14 +93,20 @@ def available_runtimes():
 
 
 def exports(detector, cfg, prefix, size, batch):
-    """{'fp32', 'int8', 'pte'} -> the exported files of one input size and
-    batch."""
+    """{'fp32', 'int8', 'pte', 'pte_int8'} -> the exported files of one
+    input size and batch; INT8 calibrated on 64 training images."""
     stem = f'{prefix}_{size}_b{batch}'
     fp32 = export_onnx(detector, f'{stem}.onnx', size, batch_size=batch)
     return dict(
         fp32=fp32,
         int8=quantize_detector(fp32, f'{stem}_int8.onnx', cfg, num_images=64),
-        pte=export_executorch(detector, f'{stem}.pte', size, batch_size=batch))
+        pte=export_executorch(detector, f'{stem}.pte', size, batch_size=batch),
+        pte_int8=export_executorch(
+            detector,
+            f'{stem}_int8.pte',
+            size,
+            batch_size=batch,
+            calibration=calibration_images(cfg, 64, size)))
 
 
 def open_runtime(runtime, files, threads):
@@ -186,7 +202,7 @@ def run(configs, tmp, repeats, threads, kept, checkpoints=None):
             (SIZE, SIZE)) for i in range(161, 169)
     ]
     runtimes = available_runtimes()
-    cases, sizes, maps, precisions = {}, {}, {}, {}
+    cases, sizes, maps, precisions, kernels = {}, {}, {}, {}, {}
     for (family, config), given in zip(configs.items(), checkpoints
                                        or (None, None)):
         work_dir = osp.join(tmp, family)
@@ -207,6 +223,8 @@ def run(configs, tmp, repeats, threads, kept, checkpoints=None):
                 else:
                     session = open_runtime(runtime, files, threads)
                     precisions[name] = getattr(session, 'precision', None)
+                    if batch == 1 and hasattr(session, 'conv_kernels'):
+                        kernels[(family, name)] = session.conv_kernels()
                     case = session_case(session, images)
                 cases[(family, name, batch)] = case
             if batch == 1:
@@ -221,4 +239,4 @@ def run(configs, tmp, repeats, threads, kept, checkpoints=None):
                     ]
     timings = measure_spread(cases, repeats, settle_ms=SETTLE_MS)
     return report(timings, sizes, maps, ops, (repeats, threads, kept),
-                  (runtimes, precisions))
+                  (runtimes, precisions, kernels))

@@ -26,7 +26,7 @@ def report(timings, sizes, maps, profiles, setting, rows):
     threads, whether freed memory was kept); ``rows``: (the runtimes run,
     the float precision OpenVINO ran each in)."""
     repeats, threads, kept = setting
-    runtimes, precisions = rows
+    runtimes, precisions, kernels = rows
     lines = [
         '# Deployment on CPU: PyTorch eager, ONNX Runtime, OpenVINO, '
         'ExecuTorch', '', f'CPU: {cpu_description()}.', '',
@@ -57,19 +57,42 @@ def report(timings, sizes, maps, profiles, setting, rows):
                          f'{eager / mnx.median:.2f}x | '
                          f'{ort_fp32 / mnx.median:.2f}x |')
     lines += size_lines(sizes) + accuracy_lines(maps, runtimes)
-    return lines + profile_lines(*profiles)
+    return lines + kernel_lines(kernels) + profile_lines(*profiles)
 
 
 def size_lines(sizes):
     lines = ['', '| file (MiB) | MobileNeXt | MobileNetV2 |', '|---|---|---|']
     for key, name in (('fp32', 'ONNX fp32 (OpenVINO reads it too)'),
                       ('int8', 'ONNX INT8 (QDQ)'),
-                      ('pte', 'ExecuTorch .pte (XNNPACK fp32)')):
+                      ('pte', 'ExecuTorch .pte (XNNPACK fp32)'),
+                      ('pte_int8', 'ExecuTorch .pte (XNNPACK INT8)')):
         lines.append(f'| {name} | ' + ' | '.join(f'{sizes[f][key] / 2**20:.2f}'
                                                  for f in FAMILIES) + ' |')
-    lines.append('| INT8 / fp32 | ' +
-                 ' | '.join(f'{sizes[f]["int8"] / sizes[f]["fp32"]:.0%}'
-                            for f in FAMILIES) + ' |')
+    for int8, fp32, name in (('int8', 'fp32', 'ONNX'), ('pte_int8', 'pte',
+                                                        'ExecuTorch')):
+        lines.append(f'| {name} INT8 / fp32 | ' +
+                     ' | '.join(f'{sizes[f][int8] / sizes[f][fp32]:.0%}'
+                                for f in FAMILIES) + ' |')
+    return lines
+
+
+def kernel_lines(kernels):
+    """Which oneDNN kernels OpenVINO ran the convolutions on (its runtime
+    model), per row and family at batch 1: AMX, AVX-512 (with VNNI where
+    the CPU has it, see the header) or AVX2."""
+    lines = [
+        '', 'OpenVINO convolution kernels at batch 1 (oneDNN primitive: '
+        'convs; `I8` int8, `amx` AMX tiles, `avx512` AVX-512, whose int8 '
+        'kernels use VNNI where the header lists it):', '',
+        '| runtime | MobileNeXt | MobileNetV2 |', '|---|---|---|'
+    ]
+    for runtime in dict.fromkeys(r for _, r in kernels):
+        cells = [
+            ', '.join(f'{k} {n}'
+                      for k, n in kernels[(f, runtime)].most_common())
+            for f in FAMILIES
+        ]
+        lines.append(f'| {runtime} | ' + ' | '.join(cells) + ' |')
     return lines
 
 

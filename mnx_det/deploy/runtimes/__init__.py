@@ -1,28 +1,24 @@
 """The runtimes an exported detector runs in, by name.
 
 ``open_session(path)`` picks the runtime from the file's kind (``.onnx``:
-ONNX Runtime, ``.xml``: OpenVINO, ``.pte``: ExecuTorch, ``.pt2``: PyTorch);
-``backend=`` runs a file in another runtime that reads it (an ``.onnx`` in
-OpenVINO).
+ONNX Runtime, ``.xml``: OpenVINO, ``.pte``: ExecuTorch); ``backend=`` runs
+a file in another runtime that reads it (an ``.onnx`` in OpenVINO).
 """
 from .base import DeployModelError, DeploySession
 from .executorch_session import ExecuTorchSession
 from .onnxruntime_session import ORTSession
 from .openvino_session import OpenVINOSession
-from .pytorch_session import TorchExportSession
 
 SESSIONS = {
     'onnxruntime': ORTSession,
     'openvino': OpenVINOSession,
     'executorch': ExecuTorchSession,
-    'pytorch': TorchExportSession,
 }
 # the runtime of each file kind when none is named
 DEFAULT_BACKENDS = {
     '.onnx': 'onnxruntime',
     '.xml': 'openvino',
-    '.pte': 'executorch',
-    '.pt2': 'pytorch'
+    '.pte': 'executorch'
 }
 MODEL_SUFFIXES = tuple(DEFAULT_BACKENDS)
 
@@ -50,7 +46,6 @@ def open_session(path, backend=None, **options):
 
 __all__ = [
     'DeployModelError', 'DeploySession', 'ExecuTorchSession', 'MODEL_SUFFIXES',
-    'ORTSession', 'OpenVINOSession', 'SESSIONS', 'TorchExportSession',
-    'is_model_file',
+    'ORTSession', 'OpenVINOSession', 'SESSIONS', 'is_model_file',
     'open_session'
 ]

@@ -7,6 +7,7 @@ only saves the conversion at load time. A QDQ INT8 file
 Quantize/Dequantize pair into a FakeQuantize and runs the convs between
 them in integers.
 """
+import collections
 import functools
 import os
 
@@ -131,6 +132,19 @@ class OpenVINOSession(DeploySession):
         if _onednn_cap() in CAPS_WITHOUT_BF16:
             return [c for c in offered if c != 'BF16']
         return offered
+
+    def conv_kernels(self):
+        """How many of the compiled model's convolutions ran on each oneDNN
+        kernel, by the ``primitiveType`` of OpenVINO's runtime model: e.g.
+        ``brgconv_avx512_I8`` (int8, AVX-512, with VNNI's dot products
+        where the CPU has them), ``brgconv_avx512_amx_I8`` (AMX),
+        ``jit_avx2_I8``, ``brgconv_avx512_1x1_bf16``."""
+        kernels = collections.Counter()
+        for op in self.compiled.get_runtime_model().get_ordered_ops():
+            info = op.get_rt_info()
+            if info['layerType'].astype(str) == 'Convolution':
+                kernels[info['primitiveType'].astype(str)] += 1
+        return kernels
 
     def _precision(self, precision):
         if precision is None:

@@ -1,0 +1,73 @@
+"""The parts of an SSDLite detector that INT8 quantization keeps in fp32 or
+not, one name each, the same for every runtime's quantizer.
+
+A part is a group of convolutions named after where they live: the
+backbone's stem and each of its stages (``backbone.conv1``,
+``backbone.layer1``, ...; any direct child of the backbone), the neck's
+extra layers (``neck``), the head's depthwise towers
+(``bbox_head.towers``) and the head's 1x1 predictors of class logits and
+box deltas (``bbox_head.predictors``). ONNX node names
+(``/backbone/layer2/layer2.0/expand_conv/conv/Conv``) and the module paths
+that ``torch.export`` records (``detector.backbone.layer2.0.expand.conv``)
+both map to them, so a choice measured with one quantizer can be given to
+the other, and the files' contracts record it
+(:data:`.contract.CONTRACT_FIELDS`, ``fp32_parts``).
+"""
+from ..errors import UserError
+
+NECK = 'neck'
+TOWERS = 'bbox_head.towers'
+PREDICTORS = 'bbox_head.predictors'
+# What stays fp32 unless a measured choice is given: the stem (its input
+# spans the whole pixel range after mean subtraction), the two stages of
+# the highest resolutions and the predictors (README, "Deployment").
+DEFAULT_FP32_PARTS = ('backbone.conv1', 'backbone.layer1', 'backbone.layer2',
+                      PREDICTORS)
+
+
+class UnknownPartError(UserError, ValueError):
+    """A part name that the detector does not have."""
+
+
+def part_of(module_path, pointwise):
+    """The part of the conv at ``module_path`` (dotted, from the detector:
+    ``backbone.layer2.0.expand.conv``); ``pointwise``: its kernel is 1x1.
+    ``None`` for a conv outside backbone, neck and head."""
+    top, _, rest = module_path.partition('.')
+    if top == 'backbone' and rest:
+        return f'backbone.{rest.split(".")[0]}'
+    if top == 'neck':
+        return NECK
+    if top == 'bbox_head':
+        return PREDICTORS if pointwise else TOWERS
+    return None
+
+
+def onnx_module_path(node_name):
+    """``/backbone/layer2/layer2.0/conv/Conv`` -> ``backbone.layer2...``:
+    the exporter's scope names, less the op."""
+    return '.'.join(node_name.strip('/').split('/')[:-1])
+
+
+def detector_parts(detector):
+    """The parts of ``detector`` in the order of the network: the
+    backbone's children that hold convs, then neck and head."""
+    parts = []
+    for name, module in detector.named_modules():
+        if type(module).__name__ not in ('Conv2d', 'Conv2dAdaptivePadding'):
+            continue
+        part = part_of(name, tuple(module.kernel_size) == (1, 1))
+        if part is not None and part not in parts:
+            parts.append(part)
+    return parts
+
+
+def check_parts(names, known, source):
+    """Raise unless every one of ``names`` is a part in ``known``; names
+    ``source`` (the detector or file) and the parts it has."""
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise UnknownPartError(
+            f'{source} has no part {", ".join(unknown)}; its parts are: '
+            f'{", ".join(known)}')
+    return list(names)

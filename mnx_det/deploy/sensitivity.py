@@ -1,0 +1,224 @@
+"""Which parts of a detector INT8 keeps fp32, chosen by measurement.
+
+Each part (:mod:`.parts`) is quantized alone and left fp32 alone, and the
+detector's mAP is measured each time on selection images (training images
+through the test pipeline, scored with the config's metric): the drop
+from fp32 when only that part stays fp32, and when only it is int8. Then,
+from all-int8, parts are kept fp32 one at a time, the part whose fp32
+alone recovers most first, each set measured, until the drop is within the
+budget: a greedy answer to "the smallest set of fp32 parts within the
+budget" (the exact one would measure every subset). The chosen set is
+checked once more on the held-out test split by the caller.
+
+Candidates are written per runtime (:data:`TARGETS`): ONNX Runtime and
+OpenVINO score QDQ files of :func:`.quantize.quantize_detector` (the same
+file costs them different parts: on one toy detector full INT8 lost 0.0005
+mAP in ONNX Runtime and 0.19 in OpenVINO); ExecuTorch scores XNNPACK
+programs, lowered for each candidate (about a minute each on 2 cores).
+PyTorch's own run of the quantized program before lowering would be
+faster, but its scores differed from XNNPACK's by up to 0.1 on the toy
+detector, too far to choose by.
+"""
+import copy
+import multiprocessing
+import os.path as osp
+from typing import Callable, NamedTuple
+
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+from ..apis import NO_WORKERS
+from ..datasets import leaf_datasets
+from .calibration import calibration_images
+from .executorch_export import export_executorch
+from .export import export_onnx
+from .quantize import quantize_detector
+
+
+class Target(NamedTuple):
+    """How one runtime's INT8 candidates are written and run."""
+    suffix: str  # of the candidate files
+    backend: str  # the runtime that scores them
+    # (detector, cfg, folder, size, num_images) -> write, which writes
+    # write(fp32_parts, out_file): the INT8 file (fp32 for None)
+    writer: Callable
+
+
+def onnx_writer(detector, cfg, folder, size, num_images):
+    fp32 = export_onnx(
+        detector, osp.join(folder, 'fp32.onnx'), size, dynamic_batch=True)
+
+    def write(fp32_parts, out_file):
+        if fp32_parts is None:
+            return fp32
+        return quantize_detector(fp32, out_file, cfg, num_images, fp32_parts)
+
+    return write
+
+
+def pte_writer(detector, cfg, folder, size, num_images, batch_size=8):
+    fp32 = export_executorch(
+        detector, osp.join(folder, 'fp32.pte'), size, batch_size=batch_size)
+
+    def write(fp32_parts, out_file):
+        if fp32_parts is None:
+            return fp32
+        return export_executorch(
+            detector,
+            out_file,
+            size,
+            batch_size=batch_size,
+            calibration=calibration_images(cfg, num_images, size),
+            fp32_parts=fp32_parts)
+
+    return write
+
+
+TARGETS = {
+    'onnxruntime': Target('.onnx', 'onnxruntime', onnx_writer),
+    'openvino': Target('.onnx', 'openvino', onnx_writer),
+    'executorch': Target('.pte', 'executorch', pte_writer),
+}
+
+
+def selection_config(cfg, num_images):
+    """``cfg`` whose test split is the first ``num_images`` images of its
+    training set (the first leaf dataset), through the test pipeline."""
+    cfg = copy.deepcopy(cfg)
+    train = next(leaf_datasets(copy.deepcopy(cfg.train_dataloader.dataset)))
+    test = cfg.test_dataloader.dataset
+    for key in ('type', 'data_root', 'ann_file', 'data_prefix'):
+        if key in train:
+            test[key] = train[key]
+    test.update(test_mode=True, indices=num_images)
+    test.pop('filter_cfg', None)
+    return cfg
+
+
+def score(cfg, model_file, backend):
+    """VOC/COCO mAP of an exported file on ``cfg``'s test split."""
+    cfg = copy.deepcopy(cfg)
+    cfg.model = dict(
+        type='DeployedDetector', model_file=model_file, backend=backend)
+    # Processes forked from this one, which runs the runtimes' thread
+    # pools, hung (VOC mAP's pool of mmdet's eval_map, after a few
+    # candidates): the metric's workers come from a forkserver instead,
+    # and images load in this process (they are few).
+    cfg.merge_from_dict(NO_WORKERS)
+    cfg.env_cfg.mp_cfg.mp_start_method = 'forkserver'
+    multiprocessing.set_forkserver_preload(['mmdet.evaluation'])
+    metrics = Runner.from_cfg(cfg).test()
+    return next(v for k, v in metrics.items() if k.endswith('mAP'))
+
+
+class Row(NamedTuple):
+    part: str
+    fp32_only: float  # mAP drop with only this part fp32
+    int8_only: float  # mAP drop with only this part int8
+
+
+class Choice(NamedTuple):
+    rows: list  # one Row per part, in network order
+    steps: list  # (fp32 parts, drop) of each set measured, all-int8 first
+    fp32_parts: list  # the chosen set
+    drop: float  # its drop on the selection images
+
+
+def choose_fp32_parts(drop_of, parts, max_drop):
+    """The sensitivity table and the chosen set (see the module doc).
+
+    Args:
+        drop_of (Callable): fp32 parts -> mAP drop from fp32.
+        parts (list[str]): The detector's parts, in network order.
+        max_drop (float): The budget.
+    """
+    rows = []
+    for part in parts:
+        others = [p for p in parts if p != part]
+        rows.append(Row(part, drop_of([part]), drop_of(others)))
+        print_log(
+            f'{part}: drop {rows[-1].fp32_only:+.4f} when only it is '
+            f'fp32, {rows[-1].int8_only:+.4f} when only it is int8',
+            logger='current')
+    chosen, drop = [], drop_of([])
+    steps = [((), drop)]
+    for row in sorted(rows, key=lambda r: r.fp32_only):
+        if drop <= max_drop:
+            break
+        chosen.append(row.part)
+        drop = drop_of(list(chosen))
+        steps.append((tuple(chosen), drop))
+    order = {part: i for i, part in enumerate(parts)}
+    return Choice(rows, steps, sorted(chosen, key=order.get), drop)
+
+
+def measure(detector, cfg, target, work_dir, max_drop, num_images, num_select):
+    """Score every candidate of ``target`` (a :data:`TARGETS` key) on the
+    first ``num_select`` training images; the fp32 mAP there and the
+    :class:`Choice`. Candidate files go to ``work_dir``."""
+    from .parts import detector_parts
+    spec = TARGETS[target]
+    size = cfg.get('input_size', 320)
+    write = spec.writer(detector, cfg, work_dir, size, num_images)
+    select_cfg = selection_config(cfg, num_select)
+    fp32_map = score(select_cfg, write(None, None), spec.backend)
+    drops = {}  # a set is measured once
+
+    def drop_of(fp32_parts):
+        key = frozenset(fp32_parts)
+        if key not in drops:
+            path = osp.join(work_dir, f'candidate_{len(drops)}{spec.suffix}')
+            drops[key] = fp32_map - score(select_cfg, write(fp32_parts, path),
+                                          spec.backend)
+        return drops[key]
+
+    choice = choose_fp32_parts(drop_of, detector_parts(detector), max_drop)
+    return fp32_map, choice, write
+
+
+def write_choice(detector, cfg, target, write, fp32_parts, out_file,
+                 num_images):
+    """Write the chosen INT8 file (an ExecuTorch program of batch 1, or the
+    candidates' format); its held-out (test split) mAP beside the fp32
+    file's, (fp32, INT8)."""
+    spec = TARGETS[target]
+    if target == 'executorch':
+        size = cfg.get('input_size', 320)
+        export_executorch(
+            detector,
+            out_file,
+            size,
+            calibration=calibration_images(cfg, num_images, size),
+            fp32_parts=fp32_parts)
+    else:
+        write(fp32_parts, out_file)
+    return (score(cfg, write(None, None),
+                  spec.backend), score(cfg, out_file, spec.backend))
+
+
+def report(choice, fp32_map, target, max_drop, held_out=None):
+    """The measurement as markdown lines; ``held_out``: (fp32 mAP, chosen
+    INT8 mAP) on the test split."""
+    lines = [
+        f'# INT8 sensitivity by part, {target}', '',
+        f'Selection images: fp32 mAP {fp32_map:.4f}; budget {max_drop}.', '',
+        '| part | drop, only it fp32 | drop, only it int8 |', '|---|---|---|'
+    ]
+    lines += [
+        f'| {r.part} | {r.fp32_only:+.4f} | {r.int8_only:+.4f} |'
+        for r in choice.rows
+    ]
+    lines += ['', '| fp32 parts | drop |', '|---|---|']
+    lines += [
+        f'| {", ".join(parts) or "none (all int8)"} | {drop:+.4f} |'
+        for parts, drop in choice.steps
+    ]
+    lines += [
+        '', f'Chosen fp32 parts: {", ".join(choice.fp32_parts) or "none"} '
+        f'(drop {choice.drop:+.4f} on the selection images).'
+    ]
+    if held_out is not None:
+        fp32, int8 = held_out
+        lines.append(f'Held-out test split: fp32 {fp32:.4f}, INT8 {int8:.4f}, '
+                     f'drop {fp32 - int8:+.4f}.')
+    return lines

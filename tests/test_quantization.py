@@ -1,0 +1,122 @@
+"""INT8 by parts: every conv of an export belongs to a named part, the
+ExecuTorch INT8 program keeps the trained toy detector's mAP, and the
+sensitivity tool's choice keeps its budget on held-out images."""
+import json
+import os
+
+import onnx
+import pytest
+import torch
+
+from mnx_det.apis import build_detector
+from mnx_det.deploy import export_onnx, open_session
+from mnx_det.deploy.parts import (DEFAULT_FP32_PARTS, UnknownPartError,
+                                  detector_parts)
+from mnx_det.deploy.pt2e_quantize import node_part
+from mnx_det.deploy.quantize import conv_parts, quantize_detector
+from helpers import ROOT, run_export_tool, run_script, tool_map
+
+TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
+
+
+@pytest.mark.parametrize('config', [
+    'ssdlite_mobilenext_toy', 'ssdlite_mobilenetv2_toy',
+    'ssdlite_efficient_mobilenext_toy'
+])
+def test_every_conv_has_its_modules_part(config, tmp_path):
+    detector = build_detector(str(ROOT / f'configs/toy/{config}.py')).eval()
+    parts = detector_parts(detector)
+    convs = [
+        name for name, m in detector.named_modules()
+        if isinstance(m, torch.nn.Conv2d)
+    ]
+    model = onnx.load(export_onnx(detector, str(tmp_path / 'm.onnx'), 160))
+    names = conv_parts(model)
+    # ONNX conv nodes are named after their modules, one node per module
+    assert sorted(
+        n.strip('/')[:-len('/Conv')].replace('/', '.')
+        for n in names) == sorted(convs)
+    assert list(dict.fromkeys(names.values())) == parts
+    # a stem, stages, the neck, head towers and predictors
+    assert parts[0] == 'backbone.conv1' and parts[-3:] == [
+        'neck', 'bbox_head.towers', 'bbox_head.predictors'
+    ]
+    # torch.export's module paths give the same parts
+    from mnx_det.deploy.export import ExportableSSD
+    module = ExportableSSD(detector, 160, postprocess=False).eval()
+    graph = torch.export.export(module, (torch.zeros(1, 3, 160, 160), ))
+    exported = [
+        node_part(n) for n in graph.graph.nodes
+        if n.op == 'call_function' and 'conv2d' in str(n.target)
+    ]
+    assert len(exported) == len(convs)
+    assert list(dict.fromkeys(exported)) == parts
+
+
+def test_unknown_fp32_part_is_named(exported, toy_voc, tmp_path):
+    from mnx_det.apis import toy_run_config
+    _, onnx_file, _ = exported
+    cfg = toy_run_config(ROOT / TOY, toy_voc, tmp_path)
+    with pytest.raises(UnknownPartError, match='no part backbone.layer9'):
+        quantize_detector(onnx_file, str(tmp_path / 'q.onnx'), cfg, 8,
+                          ['backbone.layer9'])
+    assert not os.listdir(tmp_path)
+
+
+@pytest.fixture(scope='module')
+def int8_program(exported, toy_voc, tmp_path_factory):
+    """The toy detector as an INT8 ExecuTorch program (default fp32
+    parts), batch 2."""
+    checkpoint, _, _ = exported
+    return run_export_tool([
+        'tools/deployment/pytorch2executorch.py', TOY, checkpoint, '--batch',
+        '2', '--int8', '--num-images', '32', '--cfg-options',
+        f'train_dataloader.dataset.datasets.0.data_root={toy_voc}', '--out',
+        tmp_path_factory.mktemp('pte_int8') / 'toy_int8.pte'
+    ])
+
+
+def test_executorch_int8_keeps_the_toy_map(int8_program, program,
+                                           trained_toy_detector, toy_voc):
+    session = open_session(int8_program)
+    assert session.contract['fp32_parts'] == list(DEFAULT_FP32_PARTS)
+    ratio = os.path.getsize(int8_program) / os.path.getsize(program)
+    print(f'ExecuTorch INT8 / fp32 file size: {ratio:.3f}')
+    assert ratio < 0.35  # the issue's target; int8 weights are a quarter
+    int8_map, _ = tool_map(int8_program, toy_voc)
+    _, metrics = trained_toy_detector
+    fp32_map = metrics['pascal_voc/mAP']
+    print(f'toy mAP, fp32 {fp32_map:.3f}, ExecuTorch INT8 {int8_map:.3f}')
+    # the bound of ONNX Runtime's INT8 (test_deploy: over training seeds
+    # 0-3 INT8 moved the toy mAP by -0.009 to +0.006)
+    assert abs(int8_map - fp32_map) <= 0.02
+
+
+def test_sensitivity_choice_keeps_its_budget_on_held_out_images(
+        exported, toy_voc, tmp_path, monkeypatch):
+    checkpoint, _, _ = exported
+    out = tmp_path / 'int8.onnx'
+    budget = 0.01
+    assert run_script([
+        'tools/deployment/quantization_sensitivity.py', TOY, checkpoint,
+        '--backend', 'onnxruntime', '--max-drop',
+        str(budget), '--out', out, '--num-images', '16', '--num-select', '40',
+        '--work-dir', tmp_path / 'work', '--cfg-options',
+        f'train_dataloader.dataset.datasets.0.data_root={toy_voc}',
+        f'test_dataloader.dataset.data_root={toy_voc}'
+    ], monkeypatch) == 0
+    work = tmp_path / 'work'
+    with open(work / 'quantization_sensitivity_onnxruntime.json') as f:
+        choice = json.load(f)
+    # the file records the choice, and the choice its measurement
+    assert open_session(
+        str(out)).contract['fp32_parts'] == choice['fp32_parts']
+    assert [r['part'] for r in choice['rows']
+            ] == detector_parts(build_detector(str(ROOT / TOY)))
+    assert choice['drop'] <= budget
+    held_out = choice['held_out']
+    print(f'held-out toy mAP: fp32 {held_out["fp32"]:.3f}, INT8 '
+          f'{held_out["int8"]:.3f}, fp32 parts {choice["fp32_parts"]}')
+    # chosen on 40 training images, kept on the 40 test images (with the
+    # 0.01 of a toy detector's INT8 spread over seeds, test_deploy)
+    assert held_out['fp32'] - held_out['int8'] <= budget + 0.01
