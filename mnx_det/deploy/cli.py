@@ -69,17 +69,23 @@ def add_int8_args(parser):
         '--calib-config',
         help='config whose training images calibrate the activations '
         '(default: CONFIG)')
-    group.add_argument(
+    add_fp32_parts_arg(group)
+    return add_calibration_args(group)
+
+
+def add_calibration_args(parser):
+    """``--num-images`` (calibration images) and ``--cfg-options`` (of the
+    config that gives them)."""
+    parser.add_argument(
         '--num-images',
         type=positive_int,
         default=100,
         help='calibration images, spread over the training set')
-    add_fp32_parts_arg(group)
-    group.add_argument(
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings of the calibration config, key=value')
+        help='override settings of the config, key=value')
     return parser
 
 

@@ -17,12 +17,12 @@ import os.path as osp
 import sys
 
 from mmdet.utils import register_all_modules
-from mmengine.config import DictAction
 
 from mnx_det.apis import (apply_process_fixes, build_detector, check_datasets,
                           exit_on_termination, load_config, output_file,
                           positive_int, probability)
 from mnx_det.deploy import sensitivity
+from mnx_det.deploy.cli import add_calibration_args
 from mnx_det.errors import UserError
 from mnx_det.fileio import atomic_open
 
@@ -40,21 +40,12 @@ def parse_args():
         help='the mAP the INT8 file may lose on the selection images')
     parser.add_argument('--out', required=True, type=output_file)
     parser.add_argument(
-        '--num-images',
-        type=positive_int,
-        default=100,
-        help='calibration images, spread over the training set')
-    parser.add_argument(
         '--num-select',
         type=positive_int,
         default=200,
         help='training images (the first ones) that score the candidates')
     parser.add_argument('--work-dir', help='default work_dirs/CONFIG_NAME')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value')
+    add_calibration_args(parser)
     args = parser.parse_args()
     if args.backend == 'executorch' and not args.out.endswith('.pte'):
         parser.error(f'--out must be a .pte file, got {args.out}')

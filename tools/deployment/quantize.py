@@ -9,13 +9,12 @@ import os.path as osp
 import sys
 
 from mmdet.utils import register_all_modules
-from mmengine.config import DictAction
 
 from mnx_det.apis import (apply_process_fixes, check_datasets,
-                          exit_on_termination, load_config, output_file,
-                          positive_int)
+                          exit_on_termination, load_config, output_file)
 from mnx_det.deploy import ORTSession
-from mnx_det.deploy.cli import add_fp32_parts_arg, fp32_parts
+from mnx_det.deploy.cli import (add_calibration_args, add_fp32_parts_arg,
+                                fp32_parts)
 from mnx_det.deploy.quantize import quantize_detector
 from mnx_det.errors import UserError
 
@@ -29,26 +28,18 @@ def main():
         '--calib-config',
         required=True,
         help='config whose training images calibrate the activations')
-    parser.add_argument(
-        '--num-images',
-        type=positive_int,
-        default=100,
-        help='calibration images, spread over the training set')
     parser.add_argument('--out', required=True, type=output_file)
     add_fp32_parts_arg(parser)
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the calibration config, key=value')
+    add_calibration_args(parser)
     args = parser.parse_args()
     register_all_modules()
     try:
+        parts = fp32_parts(args.fp32_parts)
         ORTSession(args.onnx_file)  # an export of this project
         cfg = load_config(args.calib_config, args.cfg_options)
         check_datasets(cfg, ('train', ))
         quantize_detector(args.onnx_file, args.out, cfg, args.num_images,
-                          fp32_parts(args.fp32_parts))
+                          parts)
     except UserError as exc:
         sys.exit(f'error: {exc}')
     ratio = osp.getsize(args.out) / osp.getsize(args.onnx_file)
