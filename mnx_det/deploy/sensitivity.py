@@ -95,18 +95,22 @@ def selection_config(cfg, num_images):
     return cfg
 
 
-def score(cfg, model_file, backend):
-    """VOC/COCO mAP of an exported file on ``cfg``'s test split."""
+def score(cfg, model_file, backend, **options):
+    """VOC/COCO mAP of an exported file on ``cfg``'s test split, in
+    ``backend`` with its ``options``."""
     cfg = copy.deepcopy(cfg)
     cfg.model = dict(
-        type='DeployedDetector', model_file=model_file, backend=backend)
+        type='DeployedDetector',
+        model_file=model_file,
+        backend=backend,
+        **options)
     # Processes forked from this one, which runs the runtimes' thread
     # pools, hung (VOC mAP's pool of mmdet's eval_map, after a few
     # candidates): the metric's workers come from a forkserver instead,
     # and images load in this process (they are few).
     cfg.merge_from_dict(NO_WORKERS)
     cfg.env_cfg.mp_cfg.mp_start_method = 'forkserver'
-    multiprocessing.set_forkserver_preload(['mmdet.evaluation'])
+    multiprocessing.set_forkserver_preload(['__main__', 'mmdet.evaluation'])
     metrics = Runner.from_cfg(cfg).test()
     return next(v for k, v in metrics.items() if k.endswith('mAP'))
 

@@ -13,15 +13,13 @@ difference gets the demo's t-interval (:mod:`..seeds`). ONNX Runtime and
 OpenVINO run the same QDQ file; ExecuTorch is not measured here yet (an
 XNNPACK program takes a minute to lower).
 """
-import copy
 import os.path as osp
 
-from mmengine.runner import Runner
-
-from ...apis import NO_WORKERS, build_detector, toy_run_config
+from ...apis import build_detector, toy_run_config
 from ...deploy.export import export_onnx
 from ...deploy.parts import DEFAULT_FP32_PARTS
 from ...deploy.quantize import quantize_detector
+from ...deploy.sensitivity import score
 from ..report import FAMILIES, cpu_description
 from ..seeds import compare_seeds
 
@@ -46,17 +44,6 @@ def files(detector, cfg, prefix):
     return out
 
 
-def score(cfg, model_file, backend, options):
-    cfg = copy.deepcopy(cfg)
-    cfg.model = dict(
-        type='DeployedDetector',
-        model_file=model_file,
-        backend=backend,
-        **options)
-    cfg.merge_from_dict(NO_WORKERS)
-    return Runner.from_cfg(cfg).test()['pascal_voc/mAP']
-
-
 def drops(config, checkpoint, data_root, work_dir):
     """{(runtime, precision): fp32 mAP - INT8 mAP} of one checkpoint."""
     cfg = toy_run_config(config, data_root, work_dir)
@@ -65,10 +52,10 @@ def drops(config, checkpoint, data_root, work_dir):
         build_detector(cfg, checkpoint), cfg, osp.join(work_dir, 'model'))
     out = {}
     for runtime, (kind, backend, options) in RUNTIMES.items():
-        fp32 = score(cfg, exported[(kind, 'fp32')], backend, options)
+        fp32 = score(cfg, exported[(kind, 'fp32')], backend, **options)
         for precision in PRECISIONS:
             out[(runtime, precision)] = fp32 - score(
-                cfg, exported[(kind, precision)], backend, options)
+                cfg, exported[(kind, precision)], backend, **options)
     return out
 
 
