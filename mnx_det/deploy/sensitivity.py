@@ -32,6 +32,7 @@ from ..datasets import leaf_datasets
 from .calibration import calibration_images
 from .executorch_export import export_executorch
 from .export import export_onnx
+from .parts import detector_parts
 from .quantize import quantize_detector
 
 
@@ -59,6 +60,8 @@ def onnx_writer(detector, cfg, folder, size, num_images):
 def pte_writer(detector, cfg, folder, size, num_images, batch_size=8):
     fp32 = export_executorch(
         detector, osp.join(folder, 'fp32.pte'), size, batch_size=batch_size)
+    # loaded once for every candidate
+    images = list(calibration_images(cfg, num_images, size))
 
     def write(fp32_parts, out_file):
         if fp32_parts is None:
@@ -68,7 +71,7 @@ def pte_writer(detector, cfg, folder, size, num_images, batch_size=8):
             out_file,
             size,
             batch_size=batch_size,
-            calibration=calibration_images(cfg, num_images, size),
+            calibration=images,
             fp32_parts=fp32_parts)
 
     return write
@@ -160,7 +163,6 @@ def measure(detector, cfg, target, work_dir, max_drop, num_images, num_select):
     """Score every candidate of ``target`` (a :data:`TARGETS` key) on the
     first ``num_select`` training images; the fp32 mAP there and the
     :class:`Choice`. Candidate files go to ``work_dir``."""
-    from .parts import detector_parts
     spec = TARGETS[target]
     size = cfg.get('input_size', 320)
     write = spec.writer(detector, cfg, work_dir, size, num_images)
