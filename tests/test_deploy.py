@@ -9,11 +9,12 @@ import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmengine.runner import Runner
+from torchvision.ops import batched_nms
 
 from mnx_det.apis import toy_run_config
 from mnx_det.deploy import (DeployModelError, ExportableSSD,
                             ExportNotSupportedError, ORTSession, export_onnx)
-from mnx_det.deploy.postprocess import CLASS_SCORES
+from mnx_det.deploy.postprocess import CLASS_SCORES, best_survivors
 from mnx_det.deploy.quantize import quantize_detector
 from helpers import (ROOT, assert_same_detections, build, build_head,
                      rgb_batch, run_script, run_tool, toy_images)
@@ -61,6 +62,22 @@ def test_raw_outputs_decode_in_python_as_in_the_graph(exported, toy_voc,
                                [a[i, :count] for a in in_python],
                                score_tol=1e-6)
         assert (in_python[2][i, count:] == -1).all()
+
+
+@pytest.mark.parametrize('spread, k', [(8., 100), (300., 100), (300., 5)])
+def test_nms_of_the_best_boxes_keeps_what_nms_of_all_keeps(spread, k):
+    # spread 8: boxes pile up, few of the first 4k survive and the search
+    # widens to all; 300: most survive, k of them among the first 4k
+    generator = torch.Generator().manual_seed(0)
+    corners = torch.rand(3000, 2, generator=generator) * spread
+    sizes = 10 + 40 * torch.rand(3000, 2, generator=generator)
+    boxes = torch.cat([corners, corners + sizes], 1)
+    scores = torch.rand(3000, generator=generator)
+    labels = torch.randint(0, 3, (3000, ), generator=generator)
+    every = batched_nms(boxes, scores, labels, 0.45)
+    best = best_survivors(boxes, scores, labels, 0.45, k)
+    assert torch.equal(best, every[:k])
+    assert len(best) == min(k, len(every))
 
 
 @pytest.mark.parametrize('config', [TOY, 'ssdlite_mobilenext_coco.py'])

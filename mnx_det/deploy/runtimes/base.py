@@ -105,14 +105,18 @@ class DeploySession:
         step = self.batch_size or len(images)
         chunks = []
         for start in range(0, len(images), step):
-            chunk = images[start:start + step]
-            # a fixed-batch model gets its last batch padded
-            padded = np.zeros((step, ) + chunk.shape[1:], np.float32)
-            padded[:len(chunk)] = chunk
-            outputs = self._run(padded)
+            chunk = np.ascontiguousarray(images[start:start + step],
+                                         np.float32)  # a copy only if needed
+            count = len(chunk)
+            if count < step:  # a fixed-batch model's last batch
+                chunk = np.concatenate([
+                    chunk,
+                    np.zeros((step - count, ) + chunk.shape[1:], np.float32)
+                ])
+            outputs = self._run(chunk)
             if self.raw:
                 outputs = select_detections(*outputs, self.contract)
-            chunks.append([o[:len(chunk)] for o in outputs])
+            chunks.append([o[:count] for o in outputs])
         return tuple(np.concatenate(parts) for parts in zip(*chunks))
 
     def detect(self, images, scales, score_thr=0.):
