@@ -38,6 +38,8 @@ CASES = [
     ('analysis_tools/benchmark_data.py', '--workers -1'),
     ('analysis_tools/benchmark_data.py', '--batch-size 0'),
     ('analysis_tools/benchmark_deploy.py', '--threads 0'),
+    ('analysis_tools/benchmark_deploy.py', '--max-drop -0.1'),
+    ('analysis_tools/benchmark_deploy.py', '--max-drop 0.01 --default-parts'),
     ('analysis_tools/benchmark_training.py', '--batch-sizes 0'),
     ('analysis_tools/benchmark_training.py', '--iters -1'),
     ('analysis_tools/complexity.py', '--shape 0 320'),

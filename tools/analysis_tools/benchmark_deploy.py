@@ -1,12 +1,16 @@
 """Deployment speed, size and accuracy in every runtime (PyTorch eager, ONNX
-Runtime fp32/INT8, OpenVINO f32/bf16/INT8, ExecuTorch fp32),
+Runtime fp32/INT8, OpenVINO f32/bf16/INT8, ExecuTorch fp32/INT8),
 SSDLite-MobileNeXt and SSDLite-MobileNetV2.
 
     python tools/analysis_tools/benchmark_deploy.py [--repeats 20]
-        [--checkpoints MNX.pth MV2.pth] [--out-dir benchmarks]
+        [--checkpoints MNX.pth MV2.pth] [--max-drop 0.01 | --default-parts]
+        [--out-dir benchmarks]
 
 Both toy detectors are trained first (the toy configs, about 3 minutes each
-on 2 cores) unless --checkpoints gives them; see
+on 2 cores) unless --checkpoints gives them. Each INT8 file keeps fp32 the
+parts a sensitivity search chose for its runtime within --max-drop (about
+35 minutes per detector on 2 cores, most of it lowering ExecuTorch
+candidates), or the default parts with --default-parts. See
 mnx_det.analysis.benchmarks.deploy for what is timed. Writes
 benchmarks/deploy_cpu.md.
 """
@@ -19,7 +23,7 @@ import torch
 from mnx_det.analysis.benchmarks.deploy import run
 from mnx_det.analysis.report import FAMILIES, write_report
 from mnx_det.analysis.timing import keep_freed_memory
-from mnx_det.apis import apply_process_fixes, positive_int
+from mnx_det.apis import apply_process_fixes, positive_int, probability
 
 ROOT = Path(__file__).resolve().parents[2]
 TOY_CONFIGS = {
@@ -34,6 +38,16 @@ def main():
     parser.add_argument('--repeats', type=positive_int, default=20)
     parser.add_argument('--threads', type=positive_int, default=2)
     parser.add_argument('--checkpoints', nargs=2, metavar=('MNX', 'MV2'))
+    int8 = parser.add_mutually_exclusive_group()
+    int8.add_argument(
+        '--max-drop',
+        type=probability,
+        default=0.01,
+        help='the INT8 files\' mAP budget on the toy training images')
+    int8.add_argument(
+        '--default-parts',
+        action='store_true',
+        help='keep the default parts fp32 instead of measuring')
     parser.add_argument('--out-dir', default=str(ROOT / 'benchmarks'))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -42,7 +56,8 @@ def main():
     kept = keep_freed_memory()
     with tempfile.TemporaryDirectory(prefix='deploy_bench_') as tmp:
         lines = run(TOY_CONFIGS, tmp, args.repeats, args.threads, kept,
-                    args.checkpoints)
+                    args.checkpoints,
+                    None if args.default_parts else args.max_drop)
     write_report(lines, Path(args.out_dir) / 'deploy_cpu.md')
 
 

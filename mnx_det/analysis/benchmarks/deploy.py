@@ -11,6 +11,10 @@ each timed call (:data:`.deploy_report.SETTLE_MS`). Accuracy: toy VOC07
 mAP at the toy input size in each runtime, and each INT8 path's drop from
 fp32. With ONNX Runtime's per-operator profile of the fp32 and INT8
 MobileNeXt models at batch 1.
+
+The parts each INT8 file keeps fp32 are measured per runtime and detector
+(:mod:`...deploy.sensitivity`, the budget ``max_drop`` on the toy training
+images), or :data:`...deploy.parts.DEFAULT_FP32_PARTS` without a budget.
 """
 import collections
 import copy
@@ -31,7 +35,10 @@ from ...datasets import make_toy_voc
 from ...deploy import OpenVINOSession, export_onnx, open_session
 from ...deploy.calibration import calibration_images
 from ...deploy.executorch_export import export_executorch
+from ...deploy.parts import DEFAULT_FP32_PARTS
 from ...deploy.quantize import quantize_detector
+from ...deploy.sensitivity import measure
+from ...deploy.sensitivity import report as sensitivity_report
 from ..timing import measure_spread
 from .deploy_report import BATCHES, SETTLE_MS, SIZE, report
 
@@ -59,12 +66,46 @@ RUNTIMES = {
     Runtime('fp32', 'openvino', dict(precision='bf16')),
     # the float ops of the INT8 file in OpenVINO's default precision
     'OpenVINO INT8':
-    Runtime('int8', 'openvino', {}, int8_of='OpenVINO f32'),
+    Runtime('int8_openvino', 'openvino', {}, int8_of='OpenVINO f32'),
     'ExecuTorch fp32':
     Runtime('pte', 'executorch', {}),
     'ExecuTorch INT8':
     Runtime('pte_int8', 'executorch', {}, int8_of='ExecuTorch fp32'),
 }
+
+# each INT8 file -> the runtime whose measurement chooses its fp32 parts
+INT8_FILES = {
+    'int8': 'onnxruntime',
+    'int8_openvino': 'openvino',
+    'pte_int8': 'executorch'
+}
+CALIBRATION_IMAGES = 64
+SELECTION_IMAGES = 80  # half the toy training set
+
+
+class Int8Parts(NamedTuple):
+    """The fp32 parts of one INT8 file, and the measurement behind them
+    (``None`` for the default)."""
+    fp32_parts: tuple
+    drop: float = None  # on the selection images
+    table: list = None  # the sensitivity report's lines
+
+
+def int8_parts(detector, cfg, work_dir, max_drop):
+    """{INT8 file kind: :class:`Int8Parts`} of one detector: measured
+    within ``max_drop``, or the default parts if it is ``None``."""
+    if max_drop is None:
+        return {kind: Int8Parts(DEFAULT_FP32_PARTS) for kind in INT8_FILES}
+    parts = {}
+    for kind, target in INT8_FILES.items():
+        folder = osp.join(work_dir, f'sensitivity_{target}')
+        os.makedirs(folder, exist_ok=True)
+        fp32_map, choice, _ = measure(detector, cfg, target, folder, max_drop,
+                                      CALIBRATION_IMAGES, SELECTION_IMAGES)
+        parts[kind] = Int8Parts(
+            tuple(choice.fp32_parts), choice.drop,
+            sensitivity_report(choice, fp32_map, target, max_drop))
+    return parts
 
 
 def train(config, data_root, work_dir):
@@ -92,21 +133,27 @@ def available_runtimes():
     }
 
 
-def exports(detector, cfg, prefix, size, batch):
-    """{'fp32', 'int8', 'pte', 'pte_int8'} -> the exported files of one
-    input size and batch; INT8 calibrated on 64 training images."""
+def exports(detector, cfg, prefix, size, batch, parts):
+    """{'fp32', 'pte', and the :data:`INT8_FILES`} -> the exported files
+    of one input size and batch; INT8 calibrated on 64 training images,
+    with ``parts`` ({kind: :class:`Int8Parts`}) fp32."""
     stem = f'{prefix}_{size}_b{batch}'
     fp32 = export_onnx(detector, f'{stem}.onnx', size, batch_size=batch)
-    return dict(
+    files = dict(
         fp32=fp32,
-        int8=quantize_detector(fp32, f'{stem}_int8.onnx', cfg, num_images=64),
-        pte=export_executorch(detector, f'{stem}.pte', size, batch_size=batch),
-        pte_int8=export_executorch(
-            detector,
-            f'{stem}_int8.pte',
-            size,
-            batch_size=batch,
-            calibration=calibration_images(cfg, 64, size)))
+        pte=export_executorch(detector, f'{stem}.pte', size, batch_size=batch))
+    for kind in ('int8', 'int8_openvino'):
+        files[kind] = quantize_detector(fp32, f'{stem}_{kind}.onnx', cfg,
+                                        CALIBRATION_IMAGES,
+                                        parts[kind].fp32_parts)
+    files['pte_int8'] = export_executorch(
+        detector,
+        f'{stem}_int8.pte',
+        size,
+        batch_size=batch,
+        calibration=calibration_images(cfg, CALIBRATION_IMAGES, size),
+        fp32_parts=parts['pte_int8'].fp32_parts)
+    return files
 
 
 def open_runtime(runtime, files, threads):
@@ -180,63 +227,98 @@ def profile(path, images, threads, runs=20):
     return totals
 
 
-def run(configs, tmp, repeats, threads, kept, checkpoints=None):
-    """Train (or take ``checkpoints``), export, quantize, time; the
-    report's lines.
+class DeployBenchmark:
+    """The cases, sizes, accuracies and INT8 parts of the detectors added,
+    then timed together (:meth:`lines`).
+
+    Args:
+        tmp (str): A scratch folder.
+        threads (int): Threads of every runtime but ExecuTorch (one per
+            core, fixed).
+        max_drop (float, optional): The INT8 files' budget (see the module
+            doc); ``None``: the default fp32 parts.
+    """
+
+    def __init__(self, tmp, threads, max_drop):
+        self.tmp, self.threads, self.max_drop = tmp, threads, max_drop
+        self.data_root = make_toy_voc(osp.join(tmp, 'toy'))
+        self.test_images = [
+            cv2.resize(
+                cv2.imread(f'{self.data_root}VOC2007/JPEGImages/{i:06d}.jpg'),
+                (SIZE, SIZE)) for i in range(161, 169)
+        ]
+        self.runtimes = available_runtimes()
+        self.cases, self.sizes, self.maps, self.parts = {}, {}, {}, {}
+        self.precisions, self.kernels, self.ops = {}, {}, None
+
+    def add(self, family, config, checkpoint=None):
+        """Train ``config`` (unless ``checkpoint`` is given), measure its
+        INT8 parts, export, score, and prepare its timed cases."""
+        work_dir = osp.join(self.tmp, family)
+        checkpoint = checkpoint or train(config, self.data_root, work_dir)
+        cfg = toy_run_config(config, self.data_root, work_dir)
+        detector = build_detector(cfg, checkpoint)
+        parts = int8_parts(detector, cfg, work_dir, self.max_drop)
+        self.parts[family] = parts
+        prefix = osp.join(self.tmp, family)
+        # accuracy at the toy input size
+        files = exports(detector, cfg, prefix, cfg.get('input_size', SIZE), 8,
+                        parts)
+        self.maps[family] = runtime_maps(cfg, checkpoint, files, self.runtimes)
+        # speed at 320
+        for batch in BATCHES:
+            files = exports(detector, cfg, prefix, SIZE, batch, parts)
+            self._add_cases(family, detector, files, batch)
+            if batch == 1:
+                self.sizes[family] = {
+                    k: os.path.getsize(f)
+                    for k, f in files.items()
+                }
+                if family == 'MobileNeXt':
+                    self.ops = [
+                        profile(files[k], self.test_images[:1], self.threads)
+                        for k in ('fp32', 'int8')
+                    ]
+
+    def _add_cases(self, family, detector, files, batch):
+        images = self.test_images[:batch]
+        for name, runtime in self.runtimes.items():
+            if runtime is None:
+                case = eager_case(detector, images)
+            else:
+                session = open_runtime(runtime, files, self.threads)
+                self.precisions[name] = getattr(session, 'precision', None)
+                if batch == 1 and hasattr(session, 'conv_kernels'):
+                    self.kernels[(family, name)] = session.conv_kernels()
+                case = session_case(session, images)
+            self.cases[(family, name, batch)] = case
+
+    def lines(self, repeats, kept):
+        """Time every case in ``repeats`` interleaved rounds; the report's
+        lines (``kept``: freed memory is kept in the process, said in the
+        header)."""
+        timings = measure_spread(self.cases, repeats, settle_ms=SETTLE_MS)
+        return report(timings, self.sizes, self.maps, self.ops,
+                      (repeats, self.threads, kept),
+                      (self.runtimes, self.precisions, self.kernels),
+                      (self.parts, self.max_drop))
+
+
+def run(configs, tmp, repeats, threads, kept, checkpoints=None, max_drop=0.01):
+    """Train (or take ``checkpoints``), measure INT8 parts, export,
+    quantize, time; the report's lines.
 
     Args:
         configs (dict): Family -> its toy config file.
-        tmp (str): A scratch folder.
+        tmp, threads, max_drop: As :class:`DeployBenchmark`.
         repeats (int): Interleaved rounds.
-        threads (int): Threads of every runtime but ExecuTorch (one per
-            core, fixed).
         kept (bool): Freed memory is kept in the process (said in the
             header).
         checkpoints (list[str], optional): Trained checkpoints, in the order
             of ``configs``.
     """
-    data_root = make_toy_voc(osp.join(tmp, 'toy'))
-    test_images = [
-        cv2.resize(
-            cv2.imread(f'{data_root}VOC2007/JPEGImages/{i:06d}.jpg'),
-            (SIZE, SIZE)) for i in range(161, 169)
-    ]
-    runtimes = available_runtimes()
-    cases, sizes, maps, precisions, kernels = {}, {}, {}, {}, {}
+    benchmark = DeployBenchmark(tmp, threads, max_drop)
     for (family, config), given in zip(configs.items(), checkpoints
                                        or (None, None)):
-        work_dir = osp.join(tmp, family)
-        checkpoint = given or train(config, data_root, work_dir)
-        cfg = toy_run_config(config, data_root, work_dir)
-        detector = build_detector(cfg, checkpoint)
-        prefix = osp.join(tmp, family)
-        # accuracy at the toy input size
-        files = exports(detector, cfg, prefix, cfg.get('input_size', SIZE), 8)
-        maps[family] = runtime_maps(cfg, checkpoint, files, runtimes)
-        # speed at 320
-        for batch in BATCHES:
-            files = exports(detector, cfg, prefix, SIZE, batch)
-            images = test_images[:batch]
-            for name, runtime in runtimes.items():
-                if runtime is None:
-                    case = eager_case(detector, images)
-                else:
-                    session = open_runtime(runtime, files, threads)
-                    precisions[name] = getattr(session, 'precision', None)
-                    if batch == 1 and hasattr(session, 'conv_kernels'):
-                        kernels[(family, name)] = session.conv_kernels()
-                    case = session_case(session, images)
-                cases[(family, name, batch)] = case
-            if batch == 1:
-                sizes[family] = {
-                    k: os.path.getsize(f)
-                    for k, f in files.items()
-                }
-                if family == 'MobileNeXt':
-                    ops = [
-                        profile(files[k], images, threads)
-                        for k in ('fp32', 'int8')
-                    ]
-    timings = measure_spread(cases, repeats, settle_ms=SETTLE_MS)
-    return report(timings, sizes, maps, ops, (repeats, threads, kept),
-                  (runtimes, precisions, kernels))
+        benchmark.add(family, config, given)
+    return benchmark.lines(repeats, kept)

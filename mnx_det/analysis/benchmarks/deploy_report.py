@@ -11,6 +11,12 @@ SIZE = 320
 # PyTorch's OpenMP workers spin after each call and would slow whichever
 # case runs next (ONNX Runtime's): an idle pause (ms) before each timed call.
 SETTLE_MS = 20
+# the INT8 files, by the rows that run them
+INT8_NAMES = {
+    'int8': 'ORT INT8',
+    'int8_openvino': 'OpenVINO INT8',
+    'pte_int8': 'ExecuTorch INT8'
+}
 
 
 def versions():
@@ -21,10 +27,11 @@ def versions():
             f'{executorch.__version__}')
 
 
-def report(timings, sizes, maps, profiles, setting, rows):
+def report(timings, sizes, maps, profiles, setting, rows, int8):
     """The markdown lines of the deploy table; ``setting``: (repeats,
     threads, whether freed memory was kept); ``rows``: (the runtimes run,
-    the float precision OpenVINO ran each in)."""
+    the float precision OpenVINO ran each in, its conv kernels);
+    ``int8``: ({family: {INT8 file: its parts}}, the budget or ``None``)."""
     repeats, threads, kept = setting
     runtimes, precisions, kernels = rows
     lines = [
@@ -39,9 +46,10 @@ def report(timings, sizes, maps, profiles, setting, rows):
         f'{SETTLE_MS} ms idle before each timed call' +
         (', freed memory kept in the process (glibc '
          'mallopt, as in benchmark_cpu.md)' if kept else '') +
-        f'. {versions()}. OpenVINO INT8 runs the ONNX Runtime QDQ file, its '
-        'float operations in '
-        f'{precisions.get("OpenVINO INT8")} (OpenVINO\'s default here).', '',
+        f'. {versions()}. OpenVINO INT8 runs a QDQ file of ONNX Runtime\'s '
+        'quantizer, its float operations in '
+        f'{precisions.get("OpenVINO INT8")} (OpenVINO\'s default here). '
+        'The parts each INT8 file keeps fp32 are below the tables.', '',
         '| batch | runtime | MobileNeXt | MobileNetV2 | MobileNeXt / '
         'MobileNetV2 | MobileNeXt speed-up vs eager | vs ORT fp32 |',
         '|---|---|---|---|---|---|---|'
@@ -57,13 +65,49 @@ def report(timings, sizes, maps, profiles, setting, rows):
                          f'{eager / mnx.median:.2f}x | '
                          f'{ort_fp32 / mnx.median:.2f}x |')
     lines += size_lines(sizes) + accuracy_lines(maps, runtimes)
-    return lines + kernel_lines(kernels) + profile_lines(*profiles)
+    lines += parts_lines(*int8) + kernel_lines(kernels)
+    return lines + profile_lines(*profiles) + sensitivity_lines(int8[0])
+
+
+def parts_lines(parts, max_drop):
+    """Which parts each INT8 file keeps fp32, and how they were chosen."""
+    how = ('measured per runtime and detector: the fewest parts, greedily, '
+           f'that keep the mAP drop within {max_drop} on the toy training '
+           'images (tools/deployment/quantization_sensitivity.py; its tables '
+           'at the end)' if max_drop is not None else
+           'the default (mnx_det.deploy.parts.DEFAULT_FP32_PARTS)')
+    lines = [
+        '', f'INT8 files\' fp32 parts, {how}:', '',
+        '| INT8 file | MobileNeXt | MobileNetV2 |', '|---|---|---|'
+    ]
+    for kind, name in INT8_NAMES.items():
+        cells = []
+        for family in FAMILIES:
+            chosen = parts[family][kind]
+            cell = ', '.join(chosen.fp32_parts) or 'none (all int8)'
+            if chosen.drop is not None:
+                cell += f'; drop {chosen.drop:+.3f}'
+            cells.append(cell)
+        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
+def sensitivity_lines(parts):
+    """The sensitivity searches' tables, one per detector and INT8 file."""
+    lines = []
+    for family in FAMILIES:
+        for kind, name in INT8_NAMES.items():
+            table = parts[family][kind].table
+            if table:  # its title, one level down, names the detector
+                lines += ['', f'#{table[0]}, SSDLite-{family} ({name})']
+                lines += table[1:]
+    return lines
 
 
 def size_lines(sizes):
     lines = ['', '| file (MiB) | MobileNeXt | MobileNetV2 |', '|---|---|---|']
     for key, name in (('fp32', 'ONNX fp32 (OpenVINO reads it too)'),
-                      ('int8', 'ONNX INT8 (QDQ)'),
+                      ('int8', 'ONNX INT8 (QDQ, ORT\'s fp32 parts)'),
                       ('pte', 'ExecuTorch .pte (XNNPACK fp32)'),
                       ('pte_int8', 'ExecuTorch .pte (XNNPACK INT8)')):
         lines.append(f'| {name} | ' + ' | '.join(f'{sizes[f][key] / 2**20:.2f}'

@@ -10,12 +10,14 @@ full INT8 (no part kept fp32) and the default mixed precision
 images; each INT8 file is scored beside its fp32 file in the same
 runtime on the toy test set. The drops are paired by seed and their
 difference gets the demo's t-interval (:mod:`..seeds`). ONNX Runtime and
-OpenVINO run the same QDQ file; ExecuTorch is not measured here yet (an
-XNNPACK program takes a minute to lower).
+OpenVINO run the same QDQ file; ExecuTorch runs XNNPACK programs quantized
+by PT2E (:mod:`...deploy.pt2e_quantize`).
 """
 import os.path as osp
 
 from ...apis import build_detector, toy_run_config
+from ...deploy.calibration import calibration_images
+from ...deploy.executorch_export import export_executorch
 from ...deploy.export import export_onnx
 from ...deploy.parts import DEFAULT_FP32_PARTS
 from ...deploy.quantize import quantize_detector
@@ -28,7 +30,9 @@ PRECISIONS = {'full INT8': (), 'default mixed': DEFAULT_FP32_PARTS}
 RUNTIMES = {
     'ONNX Runtime': ('onnx', 'onnxruntime', {}),
     'OpenVINO': ('onnx', 'openvino', dict(precision='f32')),
+    'ExecuTorch': ('pte', 'executorch', {}),
 }
+CALIBRATION_IMAGES = 64
 
 
 def files(detector, cfg, prefix):
@@ -36,11 +40,24 @@ def files(detector, cfg, prefix):
     size = cfg.get('input_size', 320)
     onnx = export_onnx(
         detector, f'{prefix}.onnx', size, batch_size=8, dynamic_batch=True)
-    out = {('onnx', 'fp32'): onnx}
+    out = {
+        ('onnx', 'fp32'):
+        onnx,
+        ('pte', 'fp32'):
+        export_executorch(detector, f'{prefix}.pte', size, batch_size=8)
+    }
+    images = list(calibration_images(cfg, CALIBRATION_IMAGES, size))
     for name, parts in PRECISIONS.items():
         tag = name.replace(' ', '_')
         out[('onnx', name)] = quantize_detector(onnx, f'{prefix}_{tag}.onnx',
-                                                cfg, 64, parts)
+                                                cfg, CALIBRATION_IMAGES, parts)
+        out[('pte', name)] = export_executorch(
+            detector,
+            f'{prefix}_{tag}.pte',
+            size,
+            batch_size=8,
+            calibration=images,
+            fp32_parts=parts)
     return out
 
 
