@@ -14,6 +14,7 @@ from mnx_det.deploy.parts import (DEFAULT_FP32_PARTS, UnknownPartError,
                                   detector_parts)
 from mnx_det.deploy.pt2e_quantize import node_part
 from mnx_det.deploy.quantize import conv_parts, quantize_detector
+from mnx_det.deploy.sensitivity import choose_fp32_parts
 from helpers import ROOT, run_export_tool, run_script, tool_map
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
@@ -74,6 +75,37 @@ def int8_program(exported, toy_voc, tmp_path_factory):
         f'train_dataloader.dataset.datasets.0.data_root={toy_voc}', '--out',
         tmp_path_factory.mktemp('pte_int8') / 'toy_int8.pte'
     ])
+
+
+@pytest.mark.parametrize(
+    'cost, chosen',
+    [
+        # two parts that each ruin the detector in int8: no single fp32 part
+        # recovers anything, both must stay fp32
+        (lambda int8: 0.25 * bool({'b', 'd'} & int8) + 0.001 * len(int8),
+         ['b', 'd']),
+        # costs that add up: the costliest parts until the budget holds
+        (lambda int8: sum({
+            'a': 0.004,
+            'c': 0.02,
+            'e': 0.008
+        }.get(p, 0) for p in int8), ['c', 'e']),
+    ])
+def test_sensitivity_keeps_the_most_harmful_parts_fp32(cost, chosen):
+    parts = list('abcde')
+    measured = []
+
+    def drop_of(fp32_parts):
+        measured.append(set(fp32_parts))
+        return cost(set(parts) - set(fp32_parts))
+
+    choice = choose_fp32_parts(drop_of, parts, 0.01)
+    assert choice.fp32_parts == chosen
+    assert choice.drop <= 0.01
+    assert [r.part for r in choice.rows] == parts
+    # each part alone fp32 and alone int8, then all-int8 and one set per
+    # part kept
+    assert len(measured) == 2 * len(parts) + 1 + len(chosen)
 
 
 def test_executorch_int8_keeps_the_toy_map(int8_program, program,

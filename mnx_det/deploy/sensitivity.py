@@ -4,11 +4,15 @@ Each part (:mod:`.parts`) is quantized alone and left fp32 alone, and the
 detector's mAP is measured each time on selection images (training images
 through the test pipeline, scored with the config's metric): the drop
 from fp32 when only that part stays fp32, and when only it is int8. Then,
-from all-int8, parts are kept fp32 one at a time, the part whose fp32
-alone recovers most first, each set measured, until the drop is within the
-budget: a greedy answer to "the smallest set of fp32 parts within the
-budget" (the exact one would measure every subset). The chosen set is
-checked once more on the held-out test split by the caller.
+from all-int8, parts are kept fp32 one at a time, the most harmful first,
+each set measured, until the drop is within the budget: a greedy answer
+to "the smallest set of fp32 parts within the budget" (the exact one
+would measure every subset). A part's harm is what its fp32 alone
+recovers plus what its int8 alone costs: either column alone misleads
+when two parts each ruin the detector (a toy MobileNeXt in ONNX Runtime:
+its first two stages each cost 0.23-0.25 mAP in int8, so keeping any one
+part fp32 recovered nothing). The chosen set is checked once more on the
+held-out test split by the caller.
 
 Candidates are written per runtime (:data:`TARGETS`): ONNX Runtime and
 OpenVINO score QDQ files of :func:`.quantize.quantize_detector` (the same
@@ -149,7 +153,7 @@ def choose_fp32_parts(drop_of, parts, max_drop):
             logger='current')
     chosen, drop = [], drop_of([])
     steps = [((), drop)]
-    for row in sorted(rows, key=lambda r: r.fp32_only):
+    for row in sorted(rows, key=lambda r: r.fp32_only - r.int8_only):
         if drop <= max_drop:
             break
         chosen.append(row.part)
