@@ -142,10 +142,15 @@ def exports(detector, cfg, prefix, size, batch, parts):
     files = dict(
         fp32=fp32,
         pte=export_executorch(detector, f'{stem}.pte', size, batch_size=batch))
+    quantized = {}  # one QDQ file per distinct set of fp32 parts
     for kind in ('int8', 'int8_openvino'):
-        files[kind] = quantize_detector(fp32, f'{stem}_{kind}.onnx', cfg,
-                                        CALIBRATION_IMAGES,
-                                        parts[kind].fp32_parts)
+        fp32_parts = tuple(parts[kind].fp32_parts)
+        if fp32_parts not in quantized:
+            quantized[fp32_parts] = quantize_detector(fp32,
+                                                      f'{stem}_{kind}.onnx',
+                                                      cfg, CALIBRATION_IMAGES,
+                                                      fp32_parts)
+        files[kind] = quantized[fp32_parts]
     files['pte_int8'] = export_executorch(
         detector,
         f'{stem}_int8.pte',
