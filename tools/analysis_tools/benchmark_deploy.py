@@ -12,9 +12,12 @@ parts a sensitivity search chose for its runtime within --max-drop (about
 45 minutes per detector on 2 cores, most of it lowering ExecuTorch
 candidates), or the default parts with --default-parts. See
 mnx_det.analysis.benchmarks.deploy for what is timed. Writes
-benchmarks/deploy_cpu.md.
+benchmarks/deploy_cpu.md, and the INT8 files' fp32 parts per detector and
+runtime to benchmarks/deploy_int8_parts.json (benchmark_int8.py's
+--fp32-parts-from).
 """
 import argparse
+import json
 import tempfile
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from mnx_det.analysis.benchmarks.deploy import run
 from mnx_det.analysis.report import FAMILIES, write_report
 from mnx_det.analysis.timing import keep_freed_memory
 from mnx_det.apis import apply_process_fixes, positive_int, probability
+from mnx_det.fileio import atomic_open
 
 ROOT = Path(__file__).resolve().parents[2]
 TOY_CONFIGS = {
@@ -55,10 +59,12 @@ def main():
     # (ONNX Runtime has its own arena), the stricter baseline for ORT.
     kept = keep_freed_memory()
     with tempfile.TemporaryDirectory(prefix='deploy_bench_') as tmp:
-        lines = run(TOY_CONFIGS, tmp, args.repeats, args.threads, kept,
-                    args.checkpoints,
-                    None if args.default_parts else args.max_drop)
+        lines, choices = run(TOY_CONFIGS, tmp, args.repeats, args.threads,
+                             kept, args.checkpoints,
+                             None if args.default_parts else args.max_drop)
     write_report(lines, Path(args.out_dir) / 'deploy_cpu.md')
+    with atomic_open(Path(args.out_dir) / 'deploy_int8_parts.json') as f:
+        json.dump(choices, f, indent=2)
 
 
 if __name__ == '__main__':

@@ -308,10 +308,23 @@ class DeployBenchmark:
                       (self.runtimes, self.precisions, self.kernels),
                       (self.parts, self.max_drop))
 
+    def choices(self):
+        """{family: {runtime: its INT8 file's fp32 parts and selection
+        drop}}, what ``--fp32-parts-from`` of ``benchmark_int8.py`` takes
+        (JSON-ready)."""
+        return {
+            family: {
+                INT8_FILES[kind]:
+                dict(fp32_parts=list(p.fp32_parts), drop=p.drop)
+                for kind, p in parts.items()
+            }
+            for family, parts in self.parts.items()
+        }
+
 
 def run(configs, tmp, repeats, threads, kept, checkpoints=None, max_drop=0.01):
     """Train (or take ``checkpoints``), measure INT8 parts, export,
-    quantize, time; the report's lines.
+    quantize, time; the report's lines and :meth:`DeployBenchmark.choices`.
 
     Args:
         configs (dict): Family -> its toy config file.
@@ -326,4 +339,4 @@ def run(configs, tmp, repeats, threads, kept, checkpoints=None, max_drop=0.01):
     for (family, config), given in zip(configs.items(), checkpoints
                                        or (None, None)):
         benchmark.add(family, config, given)
-    return benchmark.lines(repeats, kept)
+    return benchmark.lines(repeats, kept), benchmark.choices()
