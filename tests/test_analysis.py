@@ -1,6 +1,7 @@
 """Complexity counts, BN fusion, and the benchmark tools in quick mode."""
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -9,13 +10,17 @@ import pytest
 import torch
 from mmdet.models.backbones import MobileNetV2
 
+from mnx_det.analysis.benchmarks import int8_claim
 from mnx_det.analysis.benchmarks.common import (InconsistentTimingError,
                                                 SpeedSetup,
                                                 check_whole_vs_part)
+from mnx_det.analysis.benchmarks.deploy import DeployBenchmark, Int8Parts
 from mnx_det.analysis.complexity import (count, detector_complexity,
                                          imagenet_classifier)
+from mnx_det.analysis.report import FAMILIES
 from mnx_det.analysis.seeds import compare_seeds
 from mnx_det.analysis.timing import Timing, variants
+from mnx_det.errors import UserError
 from mnx_det.models import MobileNeXt
 from helpers import ROOT, build, randomize, run_tool
 
@@ -195,3 +200,32 @@ def test_seed_level_comparison_finds_a_known_difference_only():
         4.302653 * sd / 3**0.5, rel=1e-6)
     assert compare_seeds({'A': [0.7], 'B': [0.6]}).verdict == \
         'no difference detectable at this scale'
+
+
+def test_int8_claim_takes_the_parts_the_deploy_benchmark_chose(tmp_path):
+    deploy = DeployBenchmark.__new__(DeployBenchmark)  # the parts alone
+    deploy.parts = {
+        family: {
+            'int8': Int8Parts(('layer1', 'layer2'), 0.004),
+            'int8_openvino': Int8Parts(('stem', 'layer1'), 0.008),
+            'pte_int8': Int8Parts((), -0.001)
+        }
+        for family in FAMILIES
+    }
+    path = tmp_path / 'deploy_int8_parts.json'
+    path.write_text(json.dumps(deploy.choices()))
+    measured = int8_claim.load_measured_parts(path)
+    assert measured == {
+        family: {
+            'onnxruntime': ['layer1', 'layer2'],
+            'openvino': ['stem', 'layer1'],
+            'executorch': []
+        }
+        for family in FAMILIES
+    }
+    lines = int8_claim.measured_lines(measured)
+    assert f'| ExecuTorch | {" | ".join(["none (all int8)"] * 2)} |' in lines
+    # a file of another shape is named, with what is missing
+    path.write_text(json.dumps({FAMILIES[0]: deploy.choices()[FAMILIES[0]]}))
+    with pytest.raises(UserError, match=f'{path}.*{FAMILIES[1]}'):
+        int8_claim.load_measured_parts(path)

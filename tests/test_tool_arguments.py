@@ -70,6 +70,8 @@ CASES = [
      '{config} {missing}/x.pth --backend openvino --max-drop 0.01 '
      '--out {out}'),
     ('analysis_tools/benchmark_int8.py', '--seeds 0'),
+    ('analysis_tools/benchmark_int8.py', '--fp32-parts-from {missing}/p.json'),
+    ('analysis_tools/benchmark_int8.py', '--fp32-parts-from {file}'),
     ('deployment/onnx2openvino.py', '{file} --out {dir}'),
     ('deployment/onnx2openvino.py', '{missing}/m.onnx --out {out}'),
     ('model_converters/mobilenext_official.py', '{missing} {out}'),

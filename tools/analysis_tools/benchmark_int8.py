@@ -4,12 +4,16 @@ runtime (mnx_det.analysis.benchmarks.int8_claim).
 
     python tools/analysis_tools/benchmark_int8.py [--seeds 4] [--iters 100]
         [--demo-dir work_dirs/toy_comparison] [--out-dir benchmarks]
+        [--fp32-parts-from benchmarks/deploy_int8_parts.json]
 
 Takes the demo's checkpoints (tools/toy_comparison.py, same --seeds,
 --iters and toy set) where they exist and trains the missing ones the same
-way, with the portable kernels. Writes benchmarks/int8_claim_cpu.md.
+way, with the portable kernels. --fp32-parts-from adds rows with the fp32
+parts the deploy benchmark measured per backbone and runtime. Writes
+benchmarks/int8_claim_cpu.md.
 """
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from mnx_det.analysis.toy_comparison import train_and_evaluate
 from mnx_det.apis import (apply_process_fixes, positive_int,
                           use_portable_kernels)
 from mnx_det.datasets import make_toy_voc
+from mnx_det.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +47,24 @@ def main():
     parser.add_argument('--data', default='data/toy_voc')
     parser.add_argument('--demo-dir', default='work_dirs/toy_comparison')
     parser.add_argument('--out-dir', default=str(ROOT / 'benchmarks'))
+    parser.add_argument(
+        '--fp32-parts-from',
+        metavar='JSON',
+        help='benchmark_deploy.py\'s deploy_int8_parts.json: adds rows '
+        'with the parts it measured')
     args = parser.parse_args()
+    try:
+        measured = (
+            int8_claim.load_measured_parts(args.fp32_parts_from)
+            if args.fp32_parts_from else None)
+        lines = claim(args, measured)
+    except UserError as exc:
+        sys.exit(f'error: {exc}')
+    write_report(lines, Path(args.out_dir) / 'int8_claim_cpu.md')
+
+
+def claim(args, measured):
+    """The report's lines."""
     use_portable_kernels()
     data_root = make_toy_voc(args.data, num_test=args.test_images)
     per_seed = {family: [] for family in FAMILIES}
@@ -53,15 +75,16 @@ def main():
                 work_dir = Path(tmp) / f'{family}_{seed}'
                 work_dir.mkdir()
                 per_seed[family].append(
-                    int8_claim.drops(config, ckpt, data_root, str(work_dir)))
+                    int8_claim.drops(config, ckpt, data_root, str(work_dir),
+                                     measured[family] if measured else None))
                 print(
                     f'{family}, seed {seed}: {per_seed[family][-1]}',
                     flush=True)
     setting = (f'Toy detectors of the demo ({args.iters} iterations, '
                f'{args.test_images} toy test images), 64 calibration '
                'images, portable kernels.')
-    lines = int8_claim.report(per_seed, list(range(args.seeds)), setting)
-    write_report(lines, Path(args.out_dir) / 'int8_claim_cpu.md')
+    return int8_claim.report(per_seed, list(range(args.seeds)), setting,
+                             measured)
 
 
 if __name__ == '__main__':
