@@ -81,7 +81,8 @@ def claim(args, measured):
                     f'{family}, seed {seed}: {per_seed[family][-1]}',
                     flush=True)
     setting = (f'Toy detectors of the demo ({args.iters} iterations, '
-               f'{args.test_images} toy test images), 64 calibration '
+               f'{args.test_images} toy test images), '
+               f'{int8_claim.CALIBRATION_IMAGES} calibration '
                'images, portable kernels.')
     return int8_claim.report(per_seed, list(range(args.seeds)), setting,
                              measured)

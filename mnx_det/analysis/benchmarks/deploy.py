@@ -75,9 +75,8 @@ RUNTIMES = {
 
 # each INT8 file -> the runtime whose measurement chooses its fp32 parts
 INT8_FILES = {
-    'int8': 'onnxruntime',
-    'int8_openvino': 'openvino',
-    'pte_int8': 'executorch'
+    runtime.file: runtime.backend
+    for runtime in RUNTIMES.values() if runtime is not None and runtime.int8_of
 }
 CALIBRATION_IMAGES = 64
 SELECTION_IMAGES = 80  # half the toy training set

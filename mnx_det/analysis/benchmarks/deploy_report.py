@@ -11,12 +11,6 @@ SIZE = 320
 # PyTorch's OpenMP workers spin after each call and would slow whichever
 # case runs next (ONNX Runtime's): an idle pause (ms) before each timed call.
 SETTLE_MS = 20
-# the INT8 files, by the rows that run them
-INT8_NAMES = {
-    'int8': 'ORT INT8',
-    'int8_openvino': 'OpenVINO INT8',
-    'pte_int8': 'ExecuTorch INT8'
-}
 
 
 def versions():
@@ -65,11 +59,21 @@ def report(timings, sizes, maps, profiles, setting, rows, int8):
                          f'{eager / mnx.median:.2f}x | '
                          f'{ort_fp32 / mnx.median:.2f}x |')
     lines += size_lines(sizes) + accuracy_lines(maps, runtimes)
-    lines += parts_lines(*int8) + kernel_lines(kernels)
-    return lines + profile_lines(*profiles) + sensitivity_lines(int8[0])
+    names = int8_names(runtimes)
+    lines += parts_lines(names, *int8) + kernel_lines(kernels)
+    return lines + profile_lines(*profiles) + sensitivity_lines(names, int8[0])
 
 
-def parts_lines(parts, max_drop):
+def int8_names(runtimes):
+    """{INT8 file: the row that runs it}."""
+    return {
+        runtime.file: name
+        for name, runtime in runtimes.items()
+        if runtime is not None and runtime.int8_of
+    }
+
+
+def parts_lines(names, parts, max_drop):
     """Which parts each INT8 file keeps fp32, and how they were chosen."""
     how = ('measured per runtime and detector: the fewest parts, greedily, '
            f'that keep the mAP drop within {max_drop} on the toy training '
@@ -80,7 +84,7 @@ def parts_lines(parts, max_drop):
         '', f'INT8 files\' fp32 parts, {how}:', '',
         '| INT8 file | MobileNeXt | MobileNetV2 |', '|---|---|---|'
     ]
-    for kind, name in INT8_NAMES.items():
+    for kind, name in names.items():
         cells = []
         for family in FAMILIES:
             chosen = parts[family][kind]
@@ -92,11 +96,11 @@ def parts_lines(parts, max_drop):
     return lines
 
 
-def sensitivity_lines(parts):
+def sensitivity_lines(names, parts):
     """The sensitivity searches' tables, one per detector and INT8 file."""
     lines = []
     for family in FAMILIES:
-        for kind, name in INT8_NAMES.items():
+        for kind, name in names.items():
             table = parts[family][kind].table
             if table:  # its title, one level down, names the detector
                 lines += ['', f'#{table[0]}, SSDLite-{family} ({name})']

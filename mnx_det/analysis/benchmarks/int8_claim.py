@@ -29,6 +29,7 @@ from ...deploy.sensitivity import score
 from ...errors import UserError
 from ..report import FAMILIES, cpu_description
 from ..seeds import compare_seeds
+from .deploy import CALIBRATION_IMAGES
 
 PRECISIONS = {'full INT8': (), 'default mixed': DEFAULT_FP32_PARTS}
 MEASURED = 'measured mixed'
@@ -38,7 +39,6 @@ RUNTIMES = {
     'OpenVINO': ('onnx', 'openvino', dict(precision='f32')),
     'ExecuTorch': ('pte', 'executorch', {}),
 }
-CALIBRATION_IMAGES = 64
 
 
 def load_measured_parts(path):
