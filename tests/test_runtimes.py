@@ -17,6 +17,7 @@ from mmengine.runner import Runner
 from mnx_det.apis import toy_run_config
 from mnx_det.deploy import (DeployModelError, ExportableSSD, OpenVINOSession,
                             ORTSession, open_session)
+from mnx_det.deploy.parts import DEFAULT_FP32_PARTS
 from mnx_det.deploy.quantize import quantize_detector
 from helpers import (ROOT, assert_detections_agree, assert_same_detections,
                      rgb_batch, run_export_tool, run_script, tool_map,
@@ -182,6 +183,58 @@ def test_openvino_runs_the_int8_file_within_the_promised_drop(
         precision='f32')
     print(f'toy mAP, fp32 {fp32_map:.4f}, OpenVINO INT8 {int8_map:.4f}')
     assert int8_map == pytest.approx(fp32_map, abs=0.02)
+
+
+def float_conv_parts(xml_file):
+    """The parts of the convs an IR runs on float weights (a constant
+    straight into the conv; NNCF's int8 weights pass a Convert)."""
+    import openvino as ov
+
+    from mnx_det.deploy.openvino_quantize import CONV_TYPES, conv_parts
+    model = ov.Core().read_model(xml_file)
+    parts = conv_parts(model)
+    return {
+        parts[op.get_friendly_name()]
+        for op in model.get_ops() if op.get_type_name() in CONV_TYPES
+        and op.input_value(1).get_node().get_type_name() == 'Constant'
+    }
+
+
+def test_openvino_int8_ir_of_nncf_keeps_the_toy_map(exported,
+                                                    trained_toy_detector,
+                                                    toy_voc, tmp_path,
+                                                    monkeypatch):
+    """OpenVINO's own quantizer (``quantize.py --out X.xml``), the default
+    fp32 parts: within the same 0.02 toy mAP of fp32 as the QDQ file
+    above. The IR records its fp32 parts and runs exactly their convs on
+    float weights, none in full INT8."""
+    _, onnx_file, _ = exported
+    _, metrics = trained_toy_detector
+    fp32_map = metrics['pascal_voc/mAP']
+    common = [
+        'tools/deployment/quantize.py', onnx_file, '--calib-config', TOY,
+        '--num-images', '16', '--cfg-options',
+        f'train_dataloader.dataset.datasets.0.data_root={toy_voc}'
+    ]
+    mixed = tmp_path / 'toy_int8.xml'
+    assert run_script(common + ['--out', mixed], monkeypatch) == 0
+    session = OpenVINOSession(str(mixed), precision='f32')
+    assert session.contract['fp32_parts'] == list(DEFAULT_FP32_PARTS)
+    assert float_conv_parts(str(mixed)) == set(DEFAULT_FP32_PARTS)
+    int8_map = exported_map(
+        str(mixed),
+        toy_voc,
+        tmp_path / 'int8',
+        backend='openvino',
+        precision='f32')
+    print(f'toy mAP, fp32 {fp32_map:.4f}, OpenVINO INT8 (NNCF) '
+          f'{int8_map:.4f}')
+    assert int8_map == pytest.approx(fp32_map, abs=0.02)
+    full = tmp_path / 'toy_full.xml'
+    assert run_script(common + ['--out', full, '--fp32-parts'],
+                      monkeypatch) == 0
+    assert OpenVINOSession(str(full)).contract['fp32_parts'] == []
+    assert float_conv_parts(str(full)) == set()
 
 
 def test_executorch_program_equals_eager(exported, program, toy_voc):

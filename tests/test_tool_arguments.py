@@ -67,8 +67,12 @@ CASES = [
     ('deployment/quantization_sensitivity.py',
      '{config} {file} --backend executorch --max-drop 0.01 --out m.onnx'),
     ('deployment/quantization_sensitivity.py',
+     '{config} {file} --backend openvino --max-drop 0.01 --out m.onnx'),
+    ('deployment/quantization_sensitivity.py',
      '{config} {missing}/x.pth --backend openvino --max-drop 0.01 '
-     '--out {out}'),
+     '--out m.xml'),
+    ('deployment/quantize.py',
+     '{file} --calib-config {config} --out m.xml --fp32-parts {file}.json'),
     ('analysis_tools/benchmark_int8.py', '--seeds 0'),
     ('analysis_tools/benchmark_int8.py', '--fp32-parts-from {missing}/p.json'),
     ('analysis_tools/benchmark_int8.py', '--fp32-parts-from {file}'),

@@ -15,6 +15,19 @@ from .contract import RT_INFO_SECTION
 from .runtimes import OpenVINOSession
 
 
+def ir_weights(xml_file):
+    """The ``.bin`` beside an IR's ``.xml``."""
+    return osp.splitext(xml_file)[0] + '.bin'
+
+
+def model_size(path):
+    """Bytes of a model file, with its weights for an IR."""
+    size = osp.getsize(path)
+    if path.lower().endswith('.xml'):
+        size += osp.getsize(ir_weights(path))
+    return size
+
+
 def convert_to_ir(onnx_file, xml_file):
     """Write the IR of ``onnx_file`` (an export of this project, checked)
     to ``xml_file`` and the ``.bin`` beside it."""
@@ -22,14 +35,21 @@ def convert_to_ir(onnx_file, xml_file):
 
     # refuses a file that is no export, and reads its contract
     contract = OpenVINOSession(onnx_file).contract
-    model = ov.convert_model(onnx_file)
+    return save_ir(ov.convert_model(onnx_file), contract, xml_file)
+
+
+def save_ir(model, contract, xml_file):
+    """Write the ``ov.Model`` ``model`` to ``xml_file`` and its ``.bin``,
+    ``contract`` in its ``rt_info``."""
+    import openvino as ov
+
     for key, value in contract.items():
         model.set_rt_info(json.dumps(value), [RT_INFO_SECTION, key])
-    bin_file = osp.splitext(xml_file)[0] + '.bin'
+    bin_file = ir_weights(xml_file)
     # the .bin first, then the .xml that names it: both whole, or neither
     with atomic_path(xml_file) as xml_partial, \
             atomic_path(bin_file) as bin_partial:
-        saved_bin = osp.splitext(xml_partial)[0] + '.bin'
+        saved_bin = ir_weights(xml_partial)
         try:
             ov.save_model(model, xml_partial, compress_to_fp16=False)
             os.replace(saved_bin, bin_partial)

@@ -14,10 +14,10 @@ its first two stages each cost 0.23-0.25 mAP in int8, so keeping any one
 part fp32 recovered nothing). The chosen set is checked once more on the
 held-out test split by the caller.
 
-Candidates are written per runtime (:data:`TARGETS`): ONNX Runtime and
-OpenVINO score QDQ files of :func:`.quantize.quantize_detector` (the same
-file costs them different parts: on one toy detector full INT8 lost 0.0005
-mAP in ONNX Runtime and 0.19 in OpenVINO); ExecuTorch scores XNNPACK
+Candidates are written per runtime (:data:`TARGETS`), each by its own
+quantizer: ONNX Runtime scores QDQ files of
+:func:`.quantize.quantize_detector`, OpenVINO IRs of NNCF
+(:func:`.openvino_quantize.quantize_openvino`), ExecuTorch XNNPACK
 programs, lowered for each candidate (about a minute each on 2 cores).
 PyTorch's own run of the quantized program before lowering would be
 faster, but its scores differed from XNNPACK's by up to 0.1 on the toy
@@ -36,6 +36,7 @@ from ..datasets import leaf_datasets
 from .calibration import calibration_images
 from .executorch_export import export_executorch
 from .export import export_onnx
+from .openvino_quantize import quantize_openvino
 from .parts import detector_parts
 from .quantize import quantize_detector
 
@@ -49,16 +50,23 @@ class Target(NamedTuple):
     writer: Callable
 
 
-def onnx_writer(detector, cfg, folder, size, num_images):
-    fp32 = export_onnx(
-        detector, osp.join(folder, 'fp32.onnx'), size, dynamic_batch=True)
+def onnx_writer(quantize):
+    """A :class:`Target` writer whose INT8 files ``quantize`` makes from
+    one fp32 ONNX export (:func:`.quantize.quantize_detector`'s
+    signature)."""
 
-    def write(fp32_parts, out_file):
-        if fp32_parts is None:
-            return fp32
-        return quantize_detector(fp32, out_file, cfg, num_images, fp32_parts)
+    def writer(detector, cfg, folder, size, num_images):
+        fp32 = export_onnx(
+            detector, osp.join(folder, 'fp32.onnx'), size, dynamic_batch=True)
 
-    return write
+        def write(fp32_parts, out_file):
+            if fp32_parts is None:
+                return fp32
+            return quantize(fp32, out_file, cfg, num_images, fp32_parts)
+
+        return write
+
+    return writer
 
 
 def pte_writer(detector, cfg, folder, size, num_images, batch_size=8):
@@ -82,8 +90,9 @@ def pte_writer(detector, cfg, folder, size, num_images, batch_size=8):
 
 
 TARGETS = {
-    'onnxruntime': Target('.onnx', 'onnxruntime', onnx_writer),
-    'openvino': Target('.onnx', 'openvino', onnx_writer),
+    'onnxruntime': Target('.onnx', 'onnxruntime',
+                          onnx_writer(quantize_detector)),
+    'openvino': Target('.xml', 'openvino', onnx_writer(quantize_openvino)),
     'executorch': Target('.pte', 'executorch', pte_writer),
 }
 

@@ -12,7 +12,7 @@ import os.path as osp
 import sys
 
 from mnx_det.apis import exit_on_termination, output_file
-from mnx_det.deploy.openvino_ir import convert_to_ir
+from mnx_det.deploy.openvino_ir import convert_to_ir, ir_weights
 from mnx_det.errors import UserError
 
 
@@ -29,7 +29,7 @@ def main():
         convert_to_ir(args.onnx_file, args.out)
     except UserError as exc:
         sys.exit(f'error: {exc}')
-    weights = osp.splitext(args.out)[0] + '.bin'
+    weights = ir_weights(args.out)
     print(f'wrote {args.out} and {weights} '
           f'({osp.getsize(weights) / 2**20:.1f} MiB)')
 

@@ -8,7 +8,8 @@
 The table (drop with only each part fp32 / only it int8, then each set
 tried) is printed and saved as WORK_DIR/quantization_sensitivity_BACKEND.md
 with the choice in a .json beside it; the INT8 file records the chosen
-parts in its contract. For --backend executorch, --out is a .pte.
+parts in its contract. --out is an .onnx (QDQ) for --backend onnxruntime,
+an .xml (NNCF's IR) for openvino, a .pte for executorch.
 """
 import argparse
 import json
@@ -47,10 +48,10 @@ def parse_args():
     parser.add_argument('--work-dir', help='default work_dirs/CONFIG_NAME')
     add_calibration_args(parser)
     args = parser.parse_args()
-    if args.backend == 'executorch' and not args.out.endswith('.pte'):
-        parser.error(f'--out must be a .pte file, got {args.out}')
-    if args.backend != 'executorch' and not args.out.endswith('.onnx'):
-        parser.error(f'--out must be an .onnx file, got {args.out}')
+    suffix = sensitivity.TARGETS[args.backend].suffix
+    if not args.out.endswith(suffix):
+        parser.error(f'--out must be a {suffix} file for --backend '
+                     f'{args.backend}, got {args.out}')
     return args
 
 

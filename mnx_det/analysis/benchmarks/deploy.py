@@ -1,7 +1,7 @@
 """Deployment speed, size and accuracy in every runtime: PyTorch eager,
-ONNX Runtime fp32 and INT8, OpenVINO f32, bf16 and INT8, ExecuTorch
-(XNNPACK) fp32; SSDLite-MobileNeXt and SSDLite-MobileNetV2, the table of
-``benchmarks/deploy_cpu.md``.
+ONNX Runtime fp32 and INT8 (QDQ), OpenVINO f32, bf16 and INT8 (NNCF's IR),
+ExecuTorch (XNNPACK) fp32 and INT8 (PT2E); SSDLite-MobileNeXt and
+SSDLite-MobileNetV2, the table of ``benchmarks/deploy_cpu.md``.
 
 Speed: trained toy detectors at 320x320 (toy test images resized),
 post-processing included (in the graph for ONNX Runtime and OpenVINO, in
@@ -35,6 +35,8 @@ from ...datasets import make_toy_voc
 from ...deploy import OpenVINOSession, export_onnx, open_session
 from ...deploy.calibration import calibration_images
 from ...deploy.executorch_export import export_executorch
+from ...deploy.openvino_ir import model_size
+from ...deploy.openvino_quantize import quantize_openvino
 from ...deploy.parts import DEFAULT_FP32_PARTS
 from ...deploy.quantize import quantize_detector
 from ...deploy.sensitivity import measure
@@ -64,7 +66,7 @@ RUNTIMES = {
     Runtime('fp32', 'openvino', dict(precision='f32')),
     'OpenVINO bf16':
     Runtime('fp32', 'openvino', dict(precision='bf16')),
-    # the float ops of the INT8 file in OpenVINO's default precision
+    # NNCF's IR, its float ops in OpenVINO's default precision
     'OpenVINO INT8':
     Runtime('int8_openvino', 'openvino', {}, int8_of='OpenVINO f32'),
     'ExecuTorch fp32':
@@ -134,30 +136,26 @@ def available_runtimes():
 
 def exports(detector, cfg, prefix, size, batch, parts):
     """{'fp32', 'pte', and the :data:`INT8_FILES`} -> the exported files
-    of one input size and batch; INT8 calibrated on 64 training images,
-    with ``parts`` ({kind: :class:`Int8Parts`}) fp32."""
+    of one input size and batch; INT8 calibrated on
+    :data:`CALIBRATION_IMAGES` training images, each by its runtime's
+    quantizer, with ``parts`` ({kind: :class:`Int8Parts`}) fp32."""
     stem = f'{prefix}_{size}_b{batch}'
     fp32 = export_onnx(detector, f'{stem}.onnx', size, batch_size=batch)
-    files = dict(
+    return dict(
         fp32=fp32,
-        pte=export_executorch(detector, f'{stem}.pte', size, batch_size=batch))
-    quantized = {}  # one QDQ file per distinct set of fp32 parts
-    for kind in ('int8', 'int8_openvino'):
-        fp32_parts = tuple(parts[kind].fp32_parts)
-        if fp32_parts not in quantized:
-            quantized[fp32_parts] = quantize_detector(fp32,
-                                                      f'{stem}_{kind}.onnx',
-                                                      cfg, CALIBRATION_IMAGES,
-                                                      fp32_parts)
-        files[kind] = quantized[fp32_parts]
-    files['pte_int8'] = export_executorch(
-        detector,
-        f'{stem}_int8.pte',
-        size,
-        batch_size=batch,
-        calibration=calibration_images(cfg, CALIBRATION_IMAGES, size),
-        fp32_parts=parts['pte_int8'].fp32_parts)
-    return files
+        pte=export_executorch(detector, f'{stem}.pte', size, batch_size=batch),
+        int8=quantize_detector(fp32, f'{stem}_int8.onnx', cfg,
+                               CALIBRATION_IMAGES, parts['int8'].fp32_parts),
+        int8_openvino=quantize_openvino(fp32, f'{stem}_int8_openvino.xml', cfg,
+                                        CALIBRATION_IMAGES,
+                                        parts['int8_openvino'].fp32_parts),
+        pte_int8=export_executorch(
+            detector,
+            f'{stem}_int8.pte',
+            size,
+            batch_size=batch,
+            calibration=calibration_images(cfg, CALIBRATION_IMAGES, size),
+            fp32_parts=parts['pte_int8'].fp32_parts))
 
 
 def open_runtime(runtime, files, threads):
@@ -275,7 +273,7 @@ class DeployBenchmark:
             self._add_cases(family, detector, files, batch)
             if batch == 1:
                 self.sizes[family] = {
-                    k: os.path.getsize(f)
+                    k: model_size(f)
                     for k, f in files.items()
                 }
                 if family == 'MobileNeXt':

@@ -40,9 +40,10 @@ def report(timings, sizes, maps, profiles, setting, rows, int8):
         f'{SETTLE_MS} ms idle before each timed call' +
         (', freed memory kept in the process (glibc '
          'mallopt, as in benchmark_cpu.md)' if kept else '') +
-        f'. {versions()}. OpenVINO INT8 runs a QDQ file of ONNX Runtime\'s '
-        'quantizer, its float operations in '
-        f'{precisions.get("OpenVINO INT8")} (OpenVINO\'s default here). '
+        f'. {versions()}. Each INT8 file comes from its runtime\'s own '
+        'quantizer: ONNX Runtime\'s (QDQ), NNCF (OpenVINO\'s IR, its float '
+        f'operations in {precisions.get("OpenVINO INT8")}, OpenVINO\'s '
+        'default here) and PT2E with XNNPACK\'s quantizer (ExecuTorch). '
         'The parts each INT8 file keeps fp32 are below the tables.', '',
         '| batch | runtime | MobileNeXt | MobileNetV2 | MobileNeXt / '
         'MobileNetV2 | MobileNeXt speed-up vs eager | vs ORT fp32 |',
@@ -108,16 +109,27 @@ def sensitivity_lines(names, parts):
     return lines
 
 
+# the size table's files, then its INT8 / fp32 ratios
+SIZE_ROWS = {
+    'fp32': 'ONNX fp32 (OpenVINO reads it too)',
+    'int8': 'ONNX INT8 (QDQ)',
+    'int8_openvino': 'OpenVINO INT8 IR (NNCF)',
+    'pte': 'ExecuTorch .pte (XNNPACK fp32)',
+    'pte_int8': 'ExecuTorch .pte (XNNPACK INT8)'
+}
+SIZE_RATIOS = {
+    'ONNX': ('int8', 'fp32'),
+    'OpenVINO IR': ('int8_openvino', 'fp32'),
+    'ExecuTorch': ('pte_int8', 'pte')
+}
+
+
 def size_lines(sizes):
     lines = ['', '| file (MiB) | MobileNeXt | MobileNetV2 |', '|---|---|---|']
-    for key, name in (('fp32', 'ONNX fp32 (OpenVINO reads it too)'),
-                      ('int8', 'ONNX INT8 (QDQ, ORT\'s fp32 parts)'),
-                      ('pte', 'ExecuTorch .pte (XNNPACK fp32)'),
-                      ('pte_int8', 'ExecuTorch .pte (XNNPACK INT8)')):
+    for key, name in SIZE_ROWS.items():
         lines.append(f'| {name} | ' + ' | '.join(f'{sizes[f][key] / 2**20:.2f}'
                                                  for f in FAMILIES) + ' |')
-    for int8, fp32, name in (('int8', 'fp32', 'ONNX'), ('pte_int8', 'pte',
-                                                        'ExecuTorch')):
+    for name, (int8, fp32) in SIZE_RATIOS.items():
         lines.append(f'| {name} INT8 / fp32 | ' +
                      ' | '.join(f'{sizes[f][int8] / sizes[f][fp32]:.0%}'
                                 for f in FAMILIES) + ' |')

@@ -12,17 +12,20 @@ search chose for that backbone and runtime on another training run (so the
 choice is not fitted to the seeds it is scored on). Each INT8 file is
 scored beside its fp32 file in the same runtime on the toy test set. The
 drops are paired by seed and their difference gets the demo's t-interval
-(:mod:`..seeds`). ONNX Runtime and OpenVINO run the same QDQ file where
-their parts are the same; ExecuTorch runs XNNPACK programs quantized by
-PT2E (:mod:`...deploy.pt2e_quantize`).
+(:mod:`..seeds`). Each runtime runs its own quantizer's files: ONNX
+Runtime QDQ files (:mod:`...deploy.quantize`), OpenVINO NNCF's IRs
+(:mod:`...deploy.openvino_quantize`), ExecuTorch XNNPACK programs
+quantized by PT2E (:mod:`...deploy.pt2e_quantize`).
 """
 import json
 import os.path as osp
+from functools import partial
 
 from ...apis import build_detector, toy_run_config
 from ...deploy.calibration import calibration_images
 from ...deploy.executorch_export import export_executorch
 from ...deploy.export import export_onnx
+from ...deploy.openvino_quantize import quantize_openvino
 from ...deploy.parts import DEFAULT_FP32_PARTS
 from ...deploy.quantize import quantize_detector
 from ...deploy.sensitivity import score
@@ -36,7 +39,7 @@ MEASURED = 'measured mixed'
 # runtime -> (file kind, backend, its options)
 RUNTIMES = {
     'ONNX Runtime': ('onnx', 'onnxruntime', {}),
-    'OpenVINO': ('onnx', 'openvino', dict(precision='f32')),
+    'OpenVINO': ('xml', 'openvino', dict(precision='f32')),
     'ExecuTorch': ('pte', 'executorch', {}),
 }
 
@@ -64,34 +67,43 @@ def load_measured_parts(path):
 
 
 def file_maker(detector, cfg, prefix):
-    """``make(kind, fp32_parts)``: the detector's ``kind`` ('onnx' or
-    'pte') file, fp32 when ``fp32_parts`` is ``None``, else INT8 keeping
-    those parts fp32; each file is made once."""
+    """``make(kind, fp32_parts)``: the detector's ``kind`` file ('onnx':
+    QDQ, 'xml': NNCF's IR, 'pte': ExecuTorch), fp32 when ``fp32_parts``
+    is ``None`` (OpenVINO's is the ONNX file), else INT8 keeping those
+    parts fp32; each file is made once."""
     size = cfg.get('input_size', 320)
     onnx = export_onnx(
         detector, f'{prefix}.onnx', size, batch_size=8, dynamic_batch=True)
     made = {
         ('onnx', None):
         onnx,
+        ('xml', None):
+        onnx,
         ('pte', None):
         export_executorch(detector, f'{prefix}.pte', size, batch_size=8)
     }
     images = list(calibration_images(cfg, CALIBRATION_IMAGES, size))
+    quantizers = {
+        'onnx':
+        partial(
+            quantize_detector, onnx, cfg=cfg, num_images=CALIBRATION_IMAGES),
+        'xml':
+        partial(
+            quantize_openvino, onnx, cfg=cfg, num_images=CALIBRATION_IMAGES),
+        'pte':
+        partial(
+            export_executorch,
+            detector,
+            input_size=size,
+            batch_size=8,
+            calibration=images)
+    }
 
     def make(kind, fp32_parts):
         key = (kind, fp32_parts if fp32_parts is None else tuple(fp32_parts))
         if key not in made:
-            out = f'{prefix}_int8_{len(made)}.{kind}'
-            made[key] = (
-                quantize_detector(onnx, out, cfg, CALIBRATION_IMAGES,
-                                  fp32_parts)
-                if kind == 'onnx' else export_executorch(
-                    detector,
-                    out,
-                    size,
-                    batch_size=8,
-                    calibration=images,
-                    fp32_parts=fp32_parts))
+            made[key] = quantizers[kind](
+                f'{prefix}_int8_{len(made)}.{kind}', fp32_parts=fp32_parts)
         return made[key]
 
     return make
