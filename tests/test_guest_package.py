@@ -24,7 +24,7 @@ GUEST = r'''
 import json, os, sys, time
 # the deploy runtimes are optional extras: a guest may have none of them
 sys.modules.update(dict.fromkeys(['onnx', 'onnxruntime', 'openvino',
-                                  'executorch']))
+                                  'nncf', 'executorch']))
 import torch
 from mmcv.transforms import LoadImageFromFile
 from mmdet.datasets import XMLDataset

@@ -1,11 +1,13 @@
 """An exported detector in OpenVINO (CPU): the ONNX file itself, its INT8
-(QDQ) version, or OpenVINO's IR (``.xml`` + ``.bin``) of either.
+(QDQ) version, OpenVINO's IR (``.xml`` + ``.bin``) of either, or NNCF's
+INT8 IR (:mod:`..openvino_quantize`, the INT8 file meant for OpenVINO).
 
 OpenVINO reads ONNX directly; the IR (:func:`..openvino_ir.convert_to_ir`)
 only saves the conversion at load time. A QDQ INT8 file
 (``tools/deployment/quantize.py``) runs as INT8: OpenVINO turns each
 Quantize/Dequantize pair into a FakeQuantize and runs the convs between
-them in integers.
+them in integers, though not always correctly (see
+:mod:`..openvino_quantize`).
 """
 import collections
 import functools
