@@ -3,6 +3,7 @@ ExecuTorch INT8 program keeps the trained toy detector's mAP, and the
 sensitivity tool's choice keeps its budget on held-out images."""
 import json
 import os
+from collections import Counter
 
 import onnx
 import pytest
@@ -42,6 +43,13 @@ def test_every_conv_has_its_modules_part(config, tmp_path):
     assert parts[0] == 'backbone.conv1' and parts[-3:] == [
         'neck', 'bbox_head.towers', 'bbox_head.predictors'
     ]
+    # so do OpenVINO's ops of the converted file (NNCF's ignored scope)
+    import openvino as ov
+
+    from mnx_det.deploy import openvino_quantize
+    ov_parts = openvino_quantize.conv_parts(
+        ov.convert_model(str(tmp_path / 'm.onnx')))
+    assert Counter(ov_parts.values()) == Counter(names.values())
     # torch.export's module paths give the same parts
     from mnx_det.deploy.export import ExportableSSD
     module = ExportableSSD(detector, 160, postprocess=False).eval()
