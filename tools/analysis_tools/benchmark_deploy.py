@@ -9,7 +9,7 @@ SSDLite-MobileNeXt and SSDLite-MobileNetV2.
 Both toy detectors are trained first (the toy configs, about 3 minutes each
 on 2 cores) unless --checkpoints gives them. Each INT8 file keeps fp32 the
 parts a sensitivity search chose for its runtime within --max-drop (about
-45 minutes per detector on 2 cores, most of it lowering ExecuTorch
+50 minutes per detector on 2 cores, most of it lowering ExecuTorch
 candidates), or the default parts with --default-parts. See
 mnx_det.analysis.benchmarks.deploy for what is timed. Writes
 benchmarks/deploy_cpu.md, and the INT8 files' fp32 parts per detector and
