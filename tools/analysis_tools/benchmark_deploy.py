@@ -12,7 +12,7 @@ parts a sensitivity search chose for its runtime within --max-drop (about
 50 minutes per detector on 2 cores, most of it lowering ExecuTorch
 candidates), or the default parts with --default-parts. See
 mnx_det.analysis.benchmarks.deploy for what is timed. Writes
-benchmarks/deploy_cpu.md, and the INT8 files' fp32 parts per detector and
+benchmarks/deploy_cpu.md, and the measured INT8 parts per detector and
 runtime to benchmarks/deploy_int8_parts.json (benchmark_int8.py's
 --fp32-parts-from).
 """
@@ -63,8 +63,9 @@ def main():
                              kept, args.checkpoints,
                              None if args.default_parts else args.max_drop)
     write_report(lines, Path(args.out_dir) / 'deploy_cpu.md')
-    with atomic_open(Path(args.out_dir) / 'deploy_int8_parts.json') as f:
-        json.dump(choices, f, indent=2)
+    if not args.default_parts:  # only measured parts are worth taking
+        with atomic_open(Path(args.out_dir) / 'deploy_int8_parts.json') as f:
+            json.dump(choices, f, indent=2)
 
 
 if __name__ == '__main__':
