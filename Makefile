@@ -13,8 +13,9 @@ demo: setup
 test: setup
 	$(PY) -m pytest tests
 
-# Regenerates every table and chart under benchmarks/ (about 40 minutes, and
-# 40 more for the INT8 claim, which trains the demo's eight detectors unless
+# Regenerates every table and chart under benchmarks/ (about 3 hours on 2
+# cores: 2 of them the deploy benchmark's INT8 sensitivity searches, 45
+# minutes the INT8 claim, which trains the demo's eight detectors unless
 # `make demo` left them in work_dirs/toy_comparison).
 benchmarks: setup
 	$(PY) tools/analysis_tools/complexity.py --paper
@@ -22,7 +23,7 @@ benchmarks: setup
 	$(PY) tools/analysis_tools/benchmark_data.py
 	$(PY) tools/analysis_tools/benchmark_training.py --device cpu --batch-sizes 8 24 --iters 6 --workers 2
 	$(PY) tools/analysis_tools/benchmark_deploy.py
-	$(PY) tools/analysis_tools/benchmark_int8.py
+	$(PY) tools/analysis_tools/benchmark_int8.py --fp32-parts-from benchmarks/deploy_int8_parts.json
 
 lint: setup
 	.venv/bin/lint-imports
