@@ -102,7 +102,8 @@ def test_export_appears_with_its_contract_or_not_at_all(tmp_path, monkeypatch):
 def test_quantize_needs_a_batch_of_images(small_toy_voc, tmp_path):
     """ONNX Runtime collects no batch from fewer images than an export's
     batch ('No data is collected'): refused by name first."""
-    from mnx_det.deploy.quantize import CalibrationError, quantize_detector
+    from mnx_det.deploy.calibration import CalibrationError
+    from mnx_det.deploy.quantize import quantize_detector
     batch4 = export_onnx(
         build_detector(str(TOY_CONFIG)).eval(),
         str(tmp_path / 'batch4.onnx'),

@@ -21,6 +21,15 @@ def check_count(num_images):
             f'calibration needs at least one image, got {num_images}')
 
 
+def check_batch(num_images, batch, model_file):
+    """Raise unless ``num_images`` fill at least one batch of ``batch``
+    images of ``model_file`` (a quantizer would collect none)."""
+    if num_images < batch:
+        raise CalibrationError(
+            f'{model_file} takes batches of {batch} images: calibrate with at '
+            f'least {batch} images, got {num_images}')
+
+
 def calibration_images(cfg, num_images, size):
     """``num_images`` float32 RGB (3, size, size) arrays, spread evenly over
     the training set of ``cfg``, through its test pipeline resized to the

@@ -18,7 +18,7 @@ OpenVINO (README, "Deployment").
 """
 import numpy as np
 
-from .calibration import CalibrationError, calibration_images, check_count
+from .calibration import calibration_images, check_batch, check_count
 from .openvino_ir import save_ir
 from .parts import DEFAULT_FP32_PARTS, check_parts, onnx_module_path, part_of
 from .runtimes import OpenVINOSession
@@ -73,10 +73,7 @@ def quantize_openvino(onnx_file,
     model = ov.convert_model(onnx_file)
     shape = model.inputs[0].get_partial_shape()
     batch = shape[0].get_length() if shape[0].is_static else 1
-    if num_images < batch:
-        raise CalibrationError(
-            f'{onnx_file} takes batches of {batch} images: calibrate with at '
-            f'least {batch} images, got {num_images}')
+    check_batch(num_images, batch, onnx_file)
     parts = conv_parts(model)
     known = [p for p in dict.fromkeys(parts.values()) if p]
     fp32_parts = check_parts(fp32_parts, known, onnx_file)

@@ -27,7 +27,7 @@ from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
                                       QuantType, quantize_static)
 
 from ..fileio import atomic_path
-from .calibration import CalibrationError, calibration_images, check_count
+from .calibration import calibration_images, check_batch, check_count
 from .contract import PREFIX
 from .parts import DEFAULT_FP32_PARTS, check_parts, onnx_module_path, part_of
 
@@ -87,10 +87,7 @@ def quantize_detector(onnx_file,
     model = onnx.load(onnx_file)
     shape = model.graph.input[0].type.tensor_type.shape
     batch = shape.dim[0].dim_value or 1  # 0 for a dynamic batch
-    if num_images < batch:  # ONNX Runtime would collect no batch at all
-        raise CalibrationError(
-            f'{onnx_file} takes batches of {batch} images: calibrate with at '
-            f'least {batch} images, got {num_images}')
+    check_batch(num_images, batch, onnx_file)
     size = shape.dim[2].dim_value
     known = [p for p in dict.fromkeys(conv_parts(model).values()) if p]
     fp32_parts = check_parts(fp32_parts, known, onnx_file)
