@@ -23,6 +23,7 @@ benchmarks: setup
 	$(PY) tools/analysis_tools/benchmark_data.py
 	$(PY) tools/analysis_tools/benchmark_training.py --device cpu --batch-sizes 8 24 --iters 6 --workers 2
 	$(PY) tools/analysis_tools/benchmark_deploy.py
+	$(PY) tools/analysis_tools/readme_tables.py
 	$(PY) tools/analysis_tools/benchmark_int8.py --fp32-parts-from benchmarks/deploy_int8_parts.json
 
 lint: setup

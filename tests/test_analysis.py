@@ -22,7 +22,7 @@ from mnx_det.analysis.seeds import compare_seeds
 from mnx_det.analysis.timing import Timing, variants
 from mnx_det.errors import UserError
 from mnx_det.models import MobileNeXt
-from helpers import ROOT, build, randomize, run_tool
+from helpers import ROOT, build, randomize, run_script, run_tool
 
 # (detector, backbone) parameters of the official SSDLite detectors.
 SSDLITE = {
@@ -229,3 +229,20 @@ def test_int8_claim_takes_the_parts_the_deploy_benchmark_chose(tmp_path):
     path.write_text(json.dumps({FAMILIES[0]: deploy.choices()[FAMILIES[0]]}))
     with pytest.raises(UserError, match=f'{path}.*{FAMILIES[1]}'):
         int8_claim.load_measured_parts(path)
+
+
+def test_readme_runtime_table_is_the_deploy_benchmarks(tmp_path, monkeypatch):
+    tool = 'tools/analysis_tools/readme_tables.py'
+    assert run_script([tool, '--check'], monkeypatch) == 0
+    readme, table = tmp_path / 'README.md', tmp_path / 'deploy_cpu.md'
+    readme.write_text((ROOT / 'README.md').read_text())
+    text = (ROOT / 'benchmarks/deploy_cpu.md').read_text()
+    row = next(line for line in text.splitlines()
+               if line.startswith('| ExecuTorch INT8 | 0.'))
+    table.write_text(text.replace(row, '| ExecuTorch INT8 | 0.123 | 0.456 |'))
+    files = [tool, '--readme', readme, '--deploy-table', table]
+    assert run_script([*files, '--check'], monkeypatch) == 1
+    assert run_script(files, monkeypatch) == 0
+    assert run_script([*files, '--check'], monkeypatch) == 0
+    rewritten = readme.read_text()
+    assert '/ 0.123 (' in rewritten and '/ 0.456) |' in rewritten

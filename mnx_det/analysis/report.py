@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from ..errors import UserError
 from ..fileio import atomic_open
 
 FAMILIES = ('MobileNeXt', 'MobileNetV2')
@@ -69,3 +70,35 @@ def write_report(lines, path):
         f.write(text)
     print(f'written to {path}')
     return path
+
+
+def read_tables(text):
+    """The markdown tables of ``text`` as {first header cell: rows}, each
+    row a list of its cells (the header and the ``|---|`` line left out);
+    the inverse of the tables the reports write."""
+    tables, rows = {}, None
+    for line in text.splitlines() + ['']:
+        if line.startswith('|'):
+            cells = [
+                cell.strip() for cell in line.strip().strip('|').split('|')
+            ]
+            if rows is None:
+                rows = tables.setdefault(cells[0], [])
+            elif not set(line) <= set('|-: '):
+                rows.append(cells)
+        else:
+            rows = None
+    return tables
+
+
+def replace_section(text, name, lines):
+    """``text`` with the lines between ``<!-- begin NAME -->`` and
+    ``<!-- end NAME -->`` replaced by ``lines``; UserError naming the
+    marker if ``text`` lacks one."""
+    begin, end = f'<!-- begin {name} -->', f'<!-- end {name} -->'
+    for marker in (begin, end):
+        if marker not in text:
+            raise UserError(f'no {marker} line')
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return '\n'.join([head + begin, *lines, end + tail])
