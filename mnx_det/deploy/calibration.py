@@ -30,6 +30,17 @@ def check_batch(num_images, batch, model_file):
             f'least {batch} images, got {num_images}')
 
 
+def whole_batches(images, batch_size):
+    """(batch_size, 3, S, S) float32 arrays of the (3, S, S) ``images``; a
+    last, short batch is dropped (a static-batch model cannot run it)."""
+    batch = []
+    for image in images:
+        batch.append(image)
+        if len(batch) == batch_size:
+            yield np.stack(batch)
+            batch = []
+
+
 def calibration_images(cfg, num_images, size):
     """``num_images`` float32 RGB (3, size, size) arrays, spread evenly over
     the training set of ``cfg``, through its test pipeline resized to the

@@ -22,20 +22,10 @@ import numpy as np
 import torch
 
 from ..fileio import atomic_open
+from .calibration import whole_batches
 from .contract import CONTRACT_METHOD, PREFIX, export_contract
 from .export import ExportableSSD
 from .parts import DEFAULT_FP32_PARTS, check_parts, detector_parts
-
-
-def calibration_batches(images, batch_size):
-    """(batch_size, 3, S, S) tensors of the (3, S, S) arrays ``images``;
-    a last, short batch is dropped."""
-    batch = []
-    for image in images:
-        batch.append(image)
-        if len(batch) == batch_size:
-            yield torch.from_numpy(np.stack(batch))
-            batch = []
 
 
 def export_program(detector,
@@ -69,9 +59,10 @@ def export_program(detector,
         from .pt2e_quantize import quantize_module
         fp32_parts = check_parts(fp32_parts, detector_parts(detector),
                                  'the detector')
-        module = quantize_module(module, images,
-                                 calibration_batches(calibration, batch_size),
-                                 fp32_parts)
+        module = quantize_module(
+            module, images,
+            map(torch.from_numpy, whole_batches(calibration, batch_size)),
+            fp32_parts)
         contract[PREFIX + 'fp32_parts'] = json.dumps(fp32_parts)
     with torch.no_grad():
         program = torch.export.export(module, (images, ))

@@ -18,7 +18,8 @@ OpenVINO (README, "Deployment").
 """
 import numpy as np
 
-from .calibration import calibration_images, check_batch, check_count
+from .calibration import (calibration_images, check_batch, check_count,
+                          whole_batches)
 from .openvino_ir import save_ir
 from .parts import DEFAULT_FP32_PARTS, check_parts, onnx_module_path, part_of
 from .runtimes import OpenVINOSession
@@ -40,16 +41,6 @@ def conv_parts(model):
             '/WithoutBiases') else name
         parts[name] = part_of(onnx_module_path(node), kernel == [1, 1])
     return parts
-
-
-def _batches(images, batch_size):
-    """Whole batches of ``batch_size`` calibration images."""
-    batch = []
-    for image in images:
-        batch.append(image)
-        if len(batch) == batch_size:
-            yield np.stack(batch)
-            batch = []
 
 
 def quantize_openvino(onnx_file,
@@ -78,7 +69,7 @@ def quantize_openvino(onnx_file,
     known = [p for p in dict.fromkeys(parts.values()) if p]
     fp32_parts = check_parts(fp32_parts, known, onnx_file)
     images = calibration_images(cfg, num_images, shape[2].get_length())
-    batches = list(_batches(images, batch))
+    batches = list(whole_batches(images, batch))
     quantized = nncf.quantize(
         model,
         nncf.Dataset(batches),

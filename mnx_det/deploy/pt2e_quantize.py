@@ -3,7 +3,7 @@ PyTorch 2 export quantization (PT2E) with XNNPACK's quantizer.
 
 XNNPACK's symmetric configuration: per-channel int8 weights, int8
 activations observed by histogram on calibration images (training images
-through the test pipeline, as :func:`.quantize.calibration_images` gives
+through the test pipeline, as :func:`.calibration.calibration_images` gives
 them for ONNX Runtime). The convs of the parts (:mod:`.parts`) in
 ``fp32_parts`` and everything outside backbone, neck and head (the
 flattening of the head's outputs) stay fp32: the quantizer's filter

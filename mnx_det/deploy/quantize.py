@@ -27,7 +27,8 @@ from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
                                       QuantType, quantize_static)
 
 from ..fileio import atomic_path
-from .calibration import calibration_images, check_batch, check_count
+from .calibration import (calibration_images, check_batch, check_count,
+                          whole_batches)
 from .contract import PREFIX
 from .parts import DEFAULT_FP32_PARTS, check_parts, onnx_module_path, part_of
 
@@ -35,18 +36,14 @@ QUANTIZED_OPS = ('Conv', 'Clip', 'Relu')
 
 
 class _Batches(CalibrationDataReader):
+    """ONNX Runtime's calibration reader over whole batches."""
 
     def __init__(self, images, batch_size):
-        self.images = iter(images)
-        self.batch_size = batch_size
+        self.batches = whole_batches(images, batch_size)
 
     def get_next(self):
-        batch = [
-            image for _, image in zip(range(self.batch_size), self.images)
-        ]
-        if len(batch) < self.batch_size:
-            return None
-        return {'images': np.stack(batch)}
+        batch = next(self.batches, None)
+        return None if batch is None else {'images': batch}
 
 
 def conv_parts(model):
