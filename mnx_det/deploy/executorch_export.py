@@ -18,7 +18,6 @@ XNNPACK runs its quantized convs with int8 kernels, the parts kept fp32
 """
 import json
 
-import numpy as np
 import torch
 
 from ..fileio import atomic_open

@@ -28,14 +28,19 @@ def model_size(path):
     return size
 
 
+def read_export(onnx_file):
+    """(``ov.Model``, contract) of ``onnx_file``; raises unless it is an
+    export of this project."""
+    import openvino as ov
+
+    contract = OpenVINOSession(onnx_file).contract
+    return ov.convert_model(onnx_file), contract
+
+
 def convert_to_ir(onnx_file, xml_file):
     """Write the IR of ``onnx_file`` (an export of this project, checked)
     to ``xml_file`` and the ``.bin`` beside it."""
-    import openvino as ov
-
-    # refuses a file that is no export, and reads its contract
-    contract = OpenVINOSession(onnx_file).contract
-    return save_ir(ov.convert_model(onnx_file), contract, xml_file)
+    return save_ir(*read_export(onnx_file), xml_file)
 
 
 def save_ir(model, contract, xml_file):

@@ -16,13 +16,11 @@ across it; the detector's mAP fell from 0.467 to 0.007 where ONNX Runtime
 kept 0.474. NNCF's full-INT8 IR of the same detector kept 0.474 in
 OpenVINO (README, "Deployment").
 """
-import numpy as np
 
 from .calibration import (calibration_images, check_batch, check_count,
                           whole_batches)
-from .openvino_ir import save_ir
+from .openvino_ir import read_export, save_ir
 from .parts import DEFAULT_FP32_PARTS, check_parts, onnx_module_path, part_of
-from .runtimes import OpenVINOSession
 
 CONV_TYPES = ('Convolution', 'GroupConvolution')
 
@@ -57,11 +55,9 @@ def quantize_openvino(onnx_file,
         UnknownPartError: A part the file does not have.
     """
     import nncf
-    import openvino as ov
 
     check_count(num_images)
-    contract = OpenVINOSession(onnx_file).contract  # an export, checked
-    model = ov.convert_model(onnx_file)
+    model, contract = read_export(onnx_file)
     shape = model.inputs[0].get_partial_shape()
     batch = shape[0].get_length() if shape[0].is_static else 1
     check_batch(num_images, batch, onnx_file)

@@ -21,7 +21,6 @@ What is quantized (the measurements behind each choice are in
 """
 import json
 
-import numpy as np
 import onnx
 from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
                                       QuantType, quantize_static)
