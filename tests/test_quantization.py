@@ -12,9 +12,10 @@ import torch
 from mnx_det.apis import build_detector
 from mnx_det.deploy import export_onnx, open_session
 from mnx_det.deploy.parts import (DEFAULT_FP32_PARTS, UnknownPartError,
-                                  detector_parts)
-from mnx_det.deploy.pt2e_quantize import node_part
-from mnx_det.deploy.quantize import conv_parts, quantize_detector
+                                  conv_units, detector_parts, keeps_fp32,
+                                  part_of)
+from mnx_det.deploy.pt2e_quantize import node_module, node_part
+from mnx_det.deploy.quantize import conv_parts, onnx_convs, quantize_detector
 from mnx_det.deploy.sensitivity import choose_fp32_parts
 from helpers import ROOT, run_export_tool, run_script, tool_map
 
@@ -60,6 +61,20 @@ def test_every_conv_has_its_modules_part(config, tmp_path):
     ]
     assert len(exported) == len(convs)
     assert list(dict.fromkeys(exported)) == parts
+    # and each conv's own name (the finest fp32 part) picks that one conv
+    # in all three
+    exported_convs = [
+        node_module(n) for n in graph.graph.nodes
+        if n.op == 'call_function' and 'conv2d' in str(n.target)
+    ]
+    ov_convs = openvino_quantize.ov_convs(
+        ov.convert_model(str(tmp_path / 'm.onnx')))
+    for part, units in conv_units(detector).items():
+        for unit in units:
+            for found in (onnx_convs(model).values(), ov_convs.values(),
+                          exported_convs):
+                kept = [c for c in found if keeps_fp32(*c, [unit])]
+                assert len(kept) == 1 and part_of(*kept[0]) == part, unit
 
 
 def test_unknown_fp32_part_is_named(exported, toy_voc, tmp_path):
@@ -70,6 +85,28 @@ def test_unknown_fp32_part_is_named(exported, toy_voc, tmp_path):
         quantize_detector(onnx_file, str(tmp_path / 'q.onnx'), cfg, 8,
                           ['backbone.layer9'])
     assert not os.listdir(tmp_path)
+
+
+def test_one_conv_is_kept_fp32_by_its_module_name(exported, toy_voc, tmp_path):
+    """A finer part than a stage: the QDQ file runs exactly that conv on
+    float weights (the others take theirs through a DequantizeLinear)."""
+    from mnx_det.apis import toy_run_config
+    _, onnx_file, _ = exported
+    cfg = toy_run_config(ROOT / TOY, toy_voc, tmp_path)
+    out = quantize_detector(onnx_file, str(tmp_path / 'q.onnx'), cfg, 8,
+                            ['backbone.layer1.0.dw_in'])
+    model = onnx.load(out)
+    dequantized = {
+        n.output[0]
+        for n in model.graph.node if n.op_type == 'DequantizeLinear'
+    }
+    assert [
+        n.name for n in model.graph.node
+        if n.op_type == 'Conv' and n.input[1] not in dequantized
+    ] == ['/backbone/layer1/0/dw_in/conv/Conv']
+    assert open_session(out).contract['fp32_parts'] == [
+        'backbone.layer1.0.dw_in'
+    ]
 
 
 @pytest.fixture(scope='module')
@@ -114,6 +151,27 @@ def test_sensitivity_keeps_the_most_harmful_parts_fp32(cost, chosen):
     # each part alone fp32 and alone int8, then all-int8 and one set per
     # part kept
     assert len(measured) == 2 * len(parts) + 1 + len(chosen)
+
+
+def test_sensitivity_narrows_a_chosen_part_to_the_convs_that_matter():
+    """Part b holds three convs of which only b.1 ruins the detector in
+    int8; the others cost 0.003 each: b.1 alone stays fp32 (with d, a
+    part of one conv, kept whole)."""
+    units = {'a': ['a'], 'b': ['b.0', 'b.1', 'b.2'], 'c': ['c'], 'd': ['d']}
+    costs = {'b.0': 0.003, 'b.1': 0.25, 'b.2': 0.003, 'd': 0.3}
+
+    def drop_of(fp32_parts):
+        fp32 = set(fp32_parts)
+        return sum(cost for conv, cost in costs.items()
+                   if conv not in fp32 and conv.split('.')[0] not in fp32)
+
+    choice = choose_fp32_parts(drop_of, list(units), 0.01, units)
+    assert choice.fp32_parts == ['b.1', 'd']
+    assert choice.drop == pytest.approx(0.006)
+    # all-int8, b and d kept in turn, then b's three convs tried in int8
+    assert [set(s) for s, _ in choice.steps[-3:]] == [{'d', 'b.1', 'b.2'},
+                                                      {'d', 'b.2'},
+                                                      {'d', 'b.1'}]
 
 
 def test_executorch_int8_keeps_the_toy_map(int8_program, program,

@@ -24,7 +24,7 @@ from ..fileio import atomic_open
 from .calibration import whole_batches
 from .contract import CONTRACT_METHOD, PREFIX, export_contract
 from .export import ExportableSSD
-from .parts import DEFAULT_FP32_PARTS, check_parts, detector_parts
+from .parts import DEFAULT_FP32_PARTS, check_parts, detector_convs
 
 
 def export_program(detector,
@@ -56,7 +56,7 @@ def export_program(detector,
     contract[PREFIX + 'batch_size'] = json.dumps(batch_size)
     if calibration is not None:
         from .pt2e_quantize import quantize_module
-        fp32_parts = check_parts(fp32_parts, detector_parts(detector),
+        fp32_parts = check_parts(fp32_parts, detector_convs(detector),
                                  'the detector')
         module = quantize_module(
             module, images,

@@ -20,16 +20,17 @@ OpenVINO (README, "Deployment").
 from .calibration import (calibration_images, check_batch, check_count,
                           whole_batches)
 from .openvino_ir import read_export, save_ir
-from .parts import DEFAULT_FP32_PARTS, check_parts, onnx_module_path, part_of
+from .parts import (DEFAULT_FP32_PARTS, check_parts, keeps_fp32,
+                    onnx_module_path, part_of)
 
 CONV_TYPES = ('Convolution', 'GroupConvolution')
 
 
-def conv_parts(model):
-    """{conv op name: its part} of an ``ov.Model`` converted from an
-    export; the ops keep the ONNX node names (a conv with a bias becomes
-    ``<node>/WithoutBiases`` and an ``Add``)."""
-    parts = {}
+def ov_convs(model):
+    """{conv op name: (module path, pointwise)} of an ``ov.Model``
+    converted from an export; the ops keep the ONNX node names (a conv
+    with a bias becomes ``<node>/WithoutBiases`` and an ``Add``)."""
+    convs = {}
     for op in model.get_ops():
         if op.get_type_name() not in CONV_TYPES:
             continue
@@ -37,8 +38,13 @@ def conv_parts(model):
         kernel = list(op.input(1).get_partial_shape().to_shape())[-2:]
         node = name[:-len('/WithoutBiases')] if name.endswith(
             '/WithoutBiases') else name
-        parts[name] = part_of(onnx_module_path(node), kernel == [1, 1])
-    return parts
+        convs[name] = (onnx_module_path(node), kernel == [1, 1])
+    return convs
+
+
+def conv_parts(model):
+    """{conv op name: its part} of an ``ov.Model`` (:func:`ov_convs`)."""
+    return {name: part_of(*conv) for name, conv in ov_convs(model).items()}
 
 
 def quantize_openvino(onnx_file,
@@ -61,15 +67,15 @@ def quantize_openvino(onnx_file,
     shape = model.inputs[0].get_partial_shape()
     batch = shape[0].get_length() if shape[0].is_static else 1
     check_batch(num_images, batch, onnx_file)
-    parts = conv_parts(model)
-    known = [p for p in dict.fromkeys(parts.values()) if p]
-    fp32_parts = check_parts(fp32_parts, known, onnx_file)
+    convs = ov_convs(model)
+    fp32_parts = check_parts(fp32_parts, list(convs.values()), onnx_file)
     images = calibration_images(cfg, num_images, shape[2].get_length())
     batches = list(whole_batches(images, batch))
     quantized = nncf.quantize(
         model,
         nncf.Dataset(batches),
         subset_size=len(batches),
-        ignored_scope=nncf.IgnoredScope(
-            names=[n for n, p in parts.items() if p in fp32_parts]))
+        ignored_scope=nncf.IgnoredScope(names=[
+            n for n, conv in convs.items() if keeps_fp32(*conv, fp32_parts)
+        ]))
     return save_ir(quantized, dict(contract, fp32_parts=fp32_parts), xml_file)

@@ -12,6 +12,10 @@ that ``torch.export`` records (``detector.backbone.layer2.0.expand.conv``)
 both map to them, so a choice measured with one quantizer can be given to
 the other, and the files' contracts record it
 (:data:`.contract.CONTRACT_FIELDS`, ``fp32_parts``).
+
+Where one conv matters more than its stage, a finer name keeps less fp32:
+any module path that holds convs (a block, ``backbone.layer1.0``, or one
+conv's module, ``backbone.layer1.0.dw_in``) keeps the convs under it.
 """
 from ..errors import UserError
 
@@ -49,25 +53,65 @@ def onnx_module_path(node_name):
     return '.'.join(node_name.strip('/').split('/')[:-1])
 
 
+def keeps_fp32(module_path, pointwise, fp32_parts):
+    """Whether ``fp32_parts`` keep the conv at ``module_path`` fp32: its
+    part or a module above it (or itself) is named."""
+    if part_of(module_path, pointwise) in fp32_parts:
+        return True
+    names = module_path.split('.')
+    return any('.'.join(names[:i]) in fp32_parts
+               for i in range(1,
+                              len(names) + 1))
+
+
+def conv_unit(module_path):
+    """The finest name for one conv: its module, less the ``conv`` of an
+    mmcv ConvModule (``backbone.layer1.0.dw_in.conv`` ->
+    ``backbone.layer1.0.dw_in``)."""
+    return module_path[:-len('.conv')] if module_path.endswith(
+        '.conv') else module_path
+
+
+def detector_convs(detector):
+    """(module path, pointwise) of each conv of ``detector``, in network
+    order."""
+    return [(name, tuple(module.kernel_size) == (1, 1))
+            for name, module in detector.named_modules()
+            if type(module).__name__ in ('Conv2d', 'Conv2dAdaptivePadding')]
+
+
+def conv_units(detector):
+    """{part: its convs' :func:`conv_unit` names}, in network order."""
+    units = {}
+    for path, pointwise in detector_convs(detector):
+        part = part_of(path, pointwise)
+        if part is not None:
+            units.setdefault(part, []).append(conv_unit(path))
+    return units
+
+
 def detector_parts(detector):
     """The parts of ``detector`` in the order of the network: the
     backbone's children that hold convs, then neck and head."""
-    parts = []
-    for name, module in detector.named_modules():
-        if type(module).__name__ not in ('Conv2d', 'Conv2dAdaptivePadding'):
-            continue
-        part = part_of(name, tuple(module.kernel_size) == (1, 1))
-        if part is not None and part not in parts:
-            parts.append(part)
-    return parts
+    return list(conv_units(detector))
 
 
-def check_parts(names, known, source):
-    """Raise unless every one of ``names`` is a part in ``known``; names
-    ``source`` (the detector or file) and the parts it has."""
+def check_parts(names, convs, source):
+    """Raise unless every one of ``names`` is a part of ``convs`` ((module
+    path, pointwise) pairs) or a module that holds some; names ``source``
+    (the detector or file) and its parts."""
+    parts = dict.fromkeys(part_of(*conv) for conv in convs)
+    parts.pop(None, None)
+    known = set(parts)
+    for path, _ in convs:
+        names_in_path = path.split('.')
+        known.update('.'.join(names_in_path[:i])
+                     for i in range(1,
+                                    len(names_in_path) + 1))
     unknown = [name for name in names if name not in known]
     if unknown:
         raise UnknownPartError(
             f'{source} has no part {", ".join(unknown)}; its parts are: '
-            f'{", ".join(known)}')
+            f'{", ".join(parts)} (or a module path that holds convs, as '
+            f'{conv_unit(convs[0][0])})')
     return list(names)

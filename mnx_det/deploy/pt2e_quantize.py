@@ -11,16 +11,16 @@ refuses their nodes.
 """
 import torch
 
-from .parts import DEFAULT_FP32_PARTS, part_of
+from .parts import DEFAULT_FP32_PARTS, keeps_fp32, part_of
 
 # ExportableSSD keeps the detector under this attribute
 ROOT = 'detector.'
 
 
-def node_part(node):
-    """The part (:func:`.parts.part_of`) of an exported graph's node, from
-    the innermost module that ``torch.export`` recorded; ``None`` outside
-    the detector's backbone, neck and head."""
+def node_module(node):
+    """(module path from the detector, pointwise) of an exported graph's
+    node, from the innermost module that ``torch.export`` recorded;
+    ``None`` outside the detector."""
     stack = node.meta.get('nn_module_stack')
     if not stack:
         return None
@@ -31,19 +31,27 @@ def node_part(node):
     if 'conv' in str(node.target) and len(node.args) > 1:
         weight = node.args[1].meta.get('val')
         pointwise = weight is not None and tuple(weight.shape[2:]) == (1, 1)
-    return part_of(path[len(ROOT):], pointwise)
+    return path[len(ROOT):], pointwise
+
+
+def node_part(node):
+    """The part (:func:`.parts.part_of`) of an exported graph's node;
+    ``None`` outside the detector's backbone, neck and head."""
+    module = node_module(node)
+    return None if module is None else part_of(*module)
 
 
 def quantizable(fp32_parts):
-    """The quantizer's node filter: a node is quantized when its part is
-    not kept fp32; weights and biases (no module of their own) follow
-    their conv."""
+    """The quantizer's node filter: a node is quantized when it is in a
+    part and ``fp32_parts`` do not keep it (:func:`.parts.keeps_fp32`);
+    weights and biases (no module of their own) follow their conv."""
 
     def accept(node):
         if node.op in ('get_attr', 'placeholder'):
             return True
-        part = node_part(node)
-        return part is not None and part not in fp32_parts
+        module = node_module(node)
+        return (module is not None and part_of(*module) is not None
+                and not keeps_fp32(*module, fp32_parts))
 
     return accept
 

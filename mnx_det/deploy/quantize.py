@@ -29,7 +29,8 @@ from ..fileio import atomic_path
 from .calibration import (calibration_images, check_batch, check_count,
                           whole_batches)
 from .contract import PREFIX
-from .parts import DEFAULT_FP32_PARTS, check_parts, onnx_module_path, part_of
+from .parts import (DEFAULT_FP32_PARTS, check_parts, keeps_fp32,
+                    onnx_module_path, part_of)
 
 QUANTIZED_OPS = ('Conv', 'Clip', 'Relu')
 
@@ -45,24 +46,30 @@ class _Batches(CalibrationDataReader):
         return None if batch is None else {'images': batch}
 
 
-def conv_parts(model):
-    """{conv node name: its part} of an ONNX detector graph."""
-    parts = {}
+def onnx_convs(model):
+    """{conv node name: (module path, pointwise)} of an ONNX detector
+    graph."""
+    convs = {}
     for node in model.graph.node:
         if node.op_type != 'Conv':
             continue
         kernel = [
             list(a.ints) for a in node.attribute if a.name == 'kernel_shape'
         ]
-        parts[node.name] = part_of(
-            onnx_module_path(node.name), kernel == [[1, 1]])
-    return parts
+        convs[node.name] = (onnx_module_path(node.name), kernel == [[1, 1]])
+    return convs
 
 
-def fp32_convs(model, fp32_parts):
-    """Names of the convs of ``fp32_parts`` (they stay fp32)."""
+def conv_parts(model):
+    """{conv node name: its part} of an ONNX detector graph."""
+    return {name: part_of(*conv) for name, conv in onnx_convs(model).items()}
+
+
+def fp32_convs(convs, fp32_parts):
+    """Names of the convs (:func:`onnx_convs`) that ``fp32_parts`` keep
+    fp32."""
     return [
-        name for name, part in conv_parts(model).items() if part in fp32_parts
+        name for name, conv in convs.items() if keeps_fp32(*conv, fp32_parts)
     ]
 
 
@@ -85,8 +92,8 @@ def quantize_detector(onnx_file,
     batch = shape.dim[0].dim_value or 1  # 0 for a dynamic batch
     check_batch(num_images, batch, onnx_file)
     size = shape.dim[2].dim_value
-    known = [p for p in dict.fromkeys(conv_parts(model).values()) if p]
-    fp32_parts = check_parts(fp32_parts, known, onnx_file)
+    convs = onnx_convs(model)
+    fp32_parts = check_parts(fp32_parts, list(convs.values()), onnx_file)
     with atomic_path(out_file) as partial:
         quantize_static(
             onnx_file,
@@ -97,7 +104,7 @@ def quantize_detector(onnx_file,
             weight_type=QuantType.QInt8,
             activation_type=QuantType.QUInt8,
             op_types_to_quantize=list(QUANTIZED_OPS),
-            nodes_to_exclude=fp32_convs(model, fp32_parts))
+            nodes_to_exclude=fp32_convs(convs, fp32_parts))
         quantized = onnx.load(partial)
         props = {p.key: p.value for p in quantized.metadata_props}
         props[PREFIX + 'fp32_parts'] = json.dumps(fp32_parts)

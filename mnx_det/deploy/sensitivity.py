@@ -11,8 +11,11 @@ would measure every subset). A part's harm is what its fp32 alone
 recovers plus what its int8 alone costs: either column alone misleads
 when two parts each ruin the detector (a toy MobileNeXt in ONNX Runtime:
 its first two stages each cost 0.23-0.25 mAP in int8, so keeping any one
-part fp32 recovered nothing). The chosen set is checked once more on the
-held-out test split by the caller.
+part fp32 recovered nothing). Then each chosen part of several convs is
+narrowed to the convs that matter: one conv at a time goes int8 again
+where the drop stays within the budget (OpenVINO's collapse on a toy
+MobileNetV2 came from one depthwise conv of its first stage). The chosen
+set is checked once more on the held-out test split by the caller.
 
 Candidates are written per runtime (:data:`TARGETS`), each by its own
 quantizer: ONNX Runtime scores QDQ files of
@@ -37,7 +40,7 @@ from .calibration import calibration_images
 from .executorch_export import export_executorch
 from .export import export_onnx
 from .openvino_quantize import quantize_openvino
-from .parts import detector_parts
+from .parts import conv_units, detector_parts
 from .quantize import quantize_detector
 
 
@@ -144,13 +147,16 @@ class Choice(NamedTuple):
     drop: float  # its drop on the selection images
 
 
-def choose_fp32_parts(drop_of, parts, max_drop):
+def choose_fp32_parts(drop_of, parts, max_drop, units=None):
     """The sensitivity table and the chosen set (see the module doc).
 
     Args:
         drop_of (Callable): fp32 parts -> mAP drop from fp32.
         parts (list[str]): The detector's parts, in network order.
         max_drop (float): The budget.
+        units (dict, optional): {part: its convs' names}
+            (:func:`.parts.conv_units`): a chosen part of several convs is
+            then narrowed conv by conv.
     """
     rows = []
     for part in parts:
@@ -168,8 +174,36 @@ def choose_fp32_parts(drop_of, parts, max_drop):
         chosen.append(row.part)
         drop = drop_of(list(chosen))
         steps.append((tuple(chosen), drop))
-    order = {part: i for i, part in enumerate(parts)}
+    if units and drop <= max_drop:
+        chosen, drop = _narrow(drop_of, chosen, drop, units, max_drop, steps)
+    order = {part: (i, -1) for i, part in enumerate(parts)}
+    for i, part in enumerate(parts):
+        for j, unit in enumerate((units or {}).get(part, ())):
+            order[unit] = (i, j)
     return Choice(rows, steps, sorted(chosen, key=order.get), drop)
+
+
+def _narrow(drop_of, chosen, drop, units, max_drop, steps):
+    """Each chosen part of several convs replaced by those of its convs
+    that must stay fp32: one at a time, in network order, a conv goes int8
+    if the drop stays within the budget. (chosen, its drop); ``steps``
+    gets each set measured."""
+    for part in list(chosen):
+        convs = units.get(part, [])
+        if len(convs) < 2:
+            continue
+        kept = list(convs)
+        for conv in convs:
+            trial = [p for p in chosen if p != part]
+            trial += [c for c in kept if c != conv]
+            trial_drop = drop_of(trial)
+            steps.append((tuple(trial), trial_drop))
+            if trial_drop <= max_drop:
+                kept.remove(conv)
+                drop = trial_drop
+        if len(kept) < len(convs):
+            chosen = [p for p in chosen if p != part] + kept
+    return chosen, drop
 
 
 def measure(detector, cfg, target, work_dir, max_drop, num_images, num_select):
@@ -191,7 +225,8 @@ def measure(detector, cfg, target, work_dir, max_drop, num_images, num_select):
                                           spec.backend)
         return drops[key]
 
-    choice = choose_fp32_parts(drop_of, detector_parts(detector), max_drop)
+    choice = choose_fp32_parts(drop_of, detector_parts(detector), max_drop,
+                               conv_units(detector))
     return fp32_map, choice, write
 
 
