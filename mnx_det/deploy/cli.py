@@ -94,7 +94,10 @@ def add_fp32_parts_arg(parser):
     parser.add_argument(
         '--fp32-parts',
         nargs='*',
-        help='parts kept fp32 (mnx_det.deploy.parts), or the .json of '
+        help='parts kept fp32 (mnx_det.deploy.parts: backbone.conv1, '
+        'backbone.layerN, neck, bbox_head.towers, bbox_head.predictors, or '
+        'any module that holds convs, as backbone.layer1.0.dw_in), or the '
+        '.json of '
         'tools/deployment/quantization_sensitivity.py (default: '
         f'{" ".join(DEFAULT_FP32_PARTS)})')
 
