@@ -153,6 +153,26 @@ def test_sensitivity_keeps_the_most_harmful_parts_fp32(cost, chosen):
     assert len(measured) == 2 * len(parts) + 1 + len(chosen)
 
 
+def test_default_fp32_parts_are_the_measured_choices():
+    """The default keeps fp32 every part or conv that a deploy benchmark
+    search chose (benchmarks/deploy_int8_parts.json), and nothing that
+    none chose."""
+    choices = json.loads(
+        (ROOT / 'benchmarks/deploy_int8_parts.json').read_text())
+    measured = {
+        name
+        for runtimes in choices.values()
+        for choice in runtimes.values()
+        for name in choice['fp32_parts']
+    }
+
+    def within(name, part):
+        return name == part or name.startswith(part + '.')
+
+    assert all(any(within(n, p) for p in DEFAULT_FP32_PARTS) for n in measured)
+    assert all(any(within(n, p) for n in measured) for p in DEFAULT_FP32_PARTS)
+
+
 def test_sensitivity_narrows_a_chosen_part_to_the_convs_that_matter():
     """Part b holds three convs of which only b.1 ruins the detector in
     int8; the others cost 0.003 each: b.1 alone stays fp32 (with d, a

@@ -82,17 +82,23 @@ def runtime_section(deploy_markdown):
 
 def _int8_lines(tables):
     """A row per INT8 file: speed-up over its runtime's fp32, mAP drop and
-    fp32 parts."""
+    fp32 parts (with the drop a search measured on its selection images)."""
     lines = [
         '', '| INT8 file | vs its runtime\'s fp32, batch 1 / 8 | mAP lost: '
-        'MobileNeXt (MobileNetV2) | fp32 parts: MobileNeXt; MobileNetV2 |',
-        '|---|---|---|---|'
+        'MobileNeXt (MobileNetV2) | fp32 parts, MobileNeXt | MobileNetV2 |',
+        '|---|---|---|---|---|'
     ]
     for drop, cells in tables.maps.items():
         if drop.startswith('mAP lost to INT8: '):
             fp32_row, int8_row = drop.split(': ', 1)[1].split(' - ')
+            parts = [_parts_cell(c) for c in tables.parts[int8_row]]
             lines.append(f'| {int8_row} | '
                          f'{tables.speed_up_cell(fp32_row, int8_row)} | '
-                         f'{cells[0]} ({cells[1]}) | '
-                         f'{"; ".join(tables.parts[int8_row])} |')
+                         f'{cells[0]} ({cells[1]}) | {" | ".join(parts)} |')
     return lines
+
+
+def _parts_cell(cell):
+    """``'a, b; drop +0.001'`` -> ``'a, b (search: +0.001)'``."""
+    parts, _, drop = cell.partition('; drop ')
+    return f'{parts} (search: {drop})' if drop else parts
