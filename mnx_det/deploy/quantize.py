@@ -14,8 +14,8 @@ What is quantized (the measurements behind each choice are in
 - not the residual ``Add`` s, which ONNX Runtime runs as ``QLinearAdd``
   between quantized convs anyway, nor box decoding;
 - not the parts (:mod:`.parts`) given as ``fp32_parts``: by default the
-  backbone's first two stages (:data:`.parts.DEFAULT_FP32_PARTS`), or the
-  set that
+  stem, the backbone's first two stages and the head's 1x1 predictors
+  (:data:`.parts.DEFAULT_FP32_PARTS`), or the set that
   ``tools/deployment/quantization_sensitivity.py`` measured. The file's
   contract records them.
 """
