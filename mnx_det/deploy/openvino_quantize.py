@@ -20,7 +20,7 @@ OpenVINO (README, "Deployment").
 from .calibration import (calibration_images, check_batch, check_count,
                           whole_batches)
 from .openvino_ir import read_export, save_ir
-from .parts import (DEFAULT_FP32_PARTS, check_parts, keeps_fp32,
+from .parts import (DEFAULT_FP32_PARTS, check_parts, kept_fp32,
                     onnx_module_path, part_of)
 
 CONV_TYPES = ('Convolution', 'GroupConvolution')
@@ -75,7 +75,5 @@ def quantize_openvino(onnx_file,
         model,
         nncf.Dataset(batches),
         subset_size=len(batches),
-        ignored_scope=nncf.IgnoredScope(names=[
-            n for n, conv in convs.items() if keeps_fp32(*conv, fp32_parts)
-        ]))
+        ignored_scope=nncf.IgnoredScope(names=kept_fp32(convs, fp32_parts)))
     return save_ir(quantized, dict(contract, fp32_parts=fp32_parts), xml_file)

@@ -58,15 +58,26 @@ def onnx_module_path(node_name):
     return '.'.join(node_name.strip('/').split('/')[:-1])
 
 
+def _modules_above(module_path):
+    """``a.b.c`` -> ``a``, ``a.b``, ``a.b.c``: the module and those that
+    hold it, each a name that keeps it fp32."""
+    names = module_path.split('.')
+    return ['.'.join(names[:i]) for i in range(1, len(names) + 1)]
+
+
 def keeps_fp32(module_path, pointwise, fp32_parts):
     """Whether ``fp32_parts`` keep the conv at ``module_path`` fp32: its
     part or a module above it (or itself) is named."""
-    if part_of(module_path, pointwise) in fp32_parts:
-        return True
-    names = module_path.split('.')
-    return any('.'.join(names[:i]) in fp32_parts
-               for i in range(1,
-                              len(names) + 1))
+    return part_of(module_path, pointwise) in fp32_parts or any(
+        name in fp32_parts for name in _modules_above(module_path))
+
+
+def kept_fp32(convs, fp32_parts):
+    """Names of the convs (``{name: (module path, pointwise)}``) that
+    ``fp32_parts`` keep fp32 (:func:`keeps_fp32`)."""
+    return [
+        name for name, conv in convs.items() if keeps_fp32(*conv, fp32_parts)
+    ]
 
 
 def conv_unit(module_path):
@@ -109,10 +120,7 @@ def check_parts(names, convs, source):
     parts.pop(None, None)
     known = set(parts)
     for path, _ in convs:
-        names_in_path = path.split('.')
-        known.update('.'.join(names_in_path[:i])
-                     for i in range(1,
-                                    len(names_in_path) + 1))
+        known.update(_modules_above(path))
     unknown = [name for name in names if name not in known]
     if unknown:
         raise UnknownPartError(

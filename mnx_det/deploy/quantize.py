@@ -29,7 +29,7 @@ from ..fileio import atomic_path
 from .calibration import (calibration_images, check_batch, check_count,
                           whole_batches)
 from .contract import PREFIX
-from .parts import (DEFAULT_FP32_PARTS, check_parts, keeps_fp32,
+from .parts import (DEFAULT_FP32_PARTS, check_parts, kept_fp32,
                     onnx_module_path, part_of)
 
 QUANTIZED_OPS = ('Conv', 'Clip', 'Relu')
@@ -65,14 +65,6 @@ def conv_parts(model):
     return {name: part_of(*conv) for name, conv in onnx_convs(model).items()}
 
 
-def fp32_convs(convs, fp32_parts):
-    """Names of the convs (:func:`onnx_convs`) that ``fp32_parts`` keep
-    fp32."""
-    return [
-        name for name, conv in convs.items() if keeps_fp32(*conv, fp32_parts)
-    ]
-
-
 def quantize_detector(onnx_file,
                       out_file,
                       cfg,
@@ -104,7 +96,7 @@ def quantize_detector(onnx_file,
             weight_type=QuantType.QInt8,
             activation_type=QuantType.QUInt8,
             op_types_to_quantize=list(QUANTIZED_OPS),
-            nodes_to_exclude=fp32_convs(convs, fp32_parts))
+            nodes_to_exclude=kept_fp32(convs, fp32_parts))
         quantized = onnx.load(partial)
         props = {p.key: p.value for p in quantized.metadata_props}
         props[PREFIX + 'fp32_parts'] = json.dumps(fp32_parts)

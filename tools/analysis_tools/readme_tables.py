@@ -17,14 +17,15 @@ from mnx_det.fileio import atomic_open
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def current_readme(readme, deploy_table):
-    """The README's text with its sections rewritten from the tables."""
+def current_readme(readme_text, readme, deploy_table):
+    """``readme_text`` (of ``readme``) with its sections rewritten from the
+    tables."""
     try:
         lines = runtime_section(read(deploy_table))
     except UserError as exc:
         sys.exit(f'error: {deploy_table}: {exc}')
     try:
-        return replace_section(read(readme), SECTION, lines)
+        return replace_section(readme_text, SECTION, lines)
     except UserError as exc:
         sys.exit(f'error: {readme}: {exc}')
 
@@ -46,9 +47,10 @@ def main():
         action='store_true',
         help='exit 1 if the README differs from the tables, write nothing')
     args = parser.parse_args()
-    text = current_readme(args.readme, args.deploy_table)
+    old = read(args.readme)
+    text = current_readme(old, args.readme, args.deploy_table)
     if args.check:
-        stale = text != read(args.readme)
+        stale = text != old
         print(f'{args.readme}: ' + ('stale' if stale else 'current'))
         sys.exit(int(stale))
     with atomic_open(args.readme) as f:
