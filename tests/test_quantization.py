@@ -11,12 +11,14 @@ import torch
 
 from mnx_det.apis import build_detector
 from mnx_det.deploy import export_onnx, open_session
+from mnx_det.deploy.drop_bound import VOCMatches
 from mnx_det.deploy.parts import (DEFAULT_FP32_PARTS, UnknownPartError,
                                   conv_units, detector_parts, keeps_fp32,
                                   part_of)
 from mnx_det.deploy.pt2e_quantize import node_module, node_part
 from mnx_det.deploy.quantize import conv_parts, onnx_convs, quantize_detector
-from mnx_det.deploy.sensitivity import choose_fp32_parts
+from mnx_det.deploy.sensitivity import (choose_fp32_parts, evaluate,
+                                        selection_config)
 from helpers import ROOT, run_export_tool, run_script, tool_map
 
 TOY = 'configs/toy/ssdlite_mobilenext_toy.py'
@@ -109,6 +111,21 @@ def test_one_conv_is_kept_fp32_by_its_module_name(exported, toy_voc, tmp_path):
     ]
 
 
+def test_selection_scores_keep_each_images_results(exported, toy_voc,
+                                                   tmp_path):
+    """The per-image results the bootstrap resamples are those of the
+    metric's own mAP: rescored on the images themselves they give it
+    exactly."""
+    from mnx_det.apis import toy_run_config
+    _, onnx_file, _ = exported
+    cfg = selection_config(toy_run_config(ROOT / TOY, toy_voc, tmp_path), 24)
+    scores = evaluate(cfg, onnx_file, 'onnxruntime')
+    assert len(scores.results) == 24
+    matches = VOCMatches(scores.results, scores.metric.iou_thrs,
+                         scores.metric.eval_mode)
+    assert matches.map(range(24)) == scores.map > 0.1
+
+
 @pytest.fixture(scope='module')
 def int8_program(exported, toy_voc, tmp_path_factory):
     """The toy detector as an INT8 ExecuTorch program (default fp32
@@ -153,6 +170,30 @@ def test_sensitivity_keeps_the_most_harmful_parts_fp32(cost, chosen):
     assert len(measured) == 2 * len(parts) + 1 + len(chosen)
 
 
+def test_sensitivity_keeps_a_part_more_when_the_bound_misses_the_budget():
+    """c and e cost 0.02 and 0.008 in int8: c alone fp32 leaves 0.008,
+    within the budget, but that set's bound (say on few images) is 0.013:
+    e stays fp32 too."""
+    parts = list('abcde')
+    costs = {'c': 0.02, 'e': 0.008}
+
+    def drop_of(fp32_parts):
+        return sum(v for p, v in costs.items() if p not in fp32_parts)
+
+    def bound_of(fp32_parts):
+        return drop_of(fp32_parts) + 0.005
+
+    choice = choose_fp32_parts(drop_of, parts, 0.01, bound_of=bound_of)
+    assert choice.fp32_parts == ['c', 'e']
+    assert (choice.drop, choice.bound) == (0, 0.005)
+    assert [(parts, drop)
+            for parts, drop, _ in choice.steps] == [((), 0.028),
+                                                    (('c', ), 0.008),
+                                                    (('c', 'e'), 0)]
+    assert [bound for *_, bound in choice.steps
+            ] == pytest.approx([0.033, 0.013, 0.005])
+
+
 def test_default_fp32_parts_keep_every_measured_choice():
     """The default keeps fp32 every part or conv that a deploy benchmark
     search chose (benchmarks/deploy_int8_parts.json)."""
@@ -186,9 +227,9 @@ def test_sensitivity_narrows_a_chosen_part_to_the_convs_that_matter():
     assert choice.fp32_parts == ['b.1', 'd']
     assert choice.drop == pytest.approx(0.006)
     # all-int8, b and d kept in turn, then b's three convs tried in int8
-    assert [set(s) for s, _ in choice.steps[-3:]] == [{'d', 'b.1', 'b.2'},
-                                                      {'d', 'b.2'},
-                                                      {'d', 'b.1'}]
+    assert [set(s) for s, *_ in choice.steps[-3:]] == [{'d', 'b.1', 'b.2'},
+                                                       {'d', 'b.2'},
+                                                       {'d', 'b.1'}]
 
 
 def test_executorch_int8_keeps_the_toy_map(int8_program, program,
@@ -229,6 +270,7 @@ def test_sensitivity_choice_keeps_its_budget_on_held_out_images(
     assert [r['part'] for r in choice['rows']
             ] == detector_parts(build_detector(str(ROOT / TOY)))
     assert choice['drop'] <= budget
+    assert choice['drop_bound'] <= budget  # a VOC metric: bootstrapped
     held_out = choice['held_out']
     print(f'held-out toy mAP: fp32 {held_out["fp32"]:.3f}, INT8 '
           f'{held_out["int8"]:.3f}, fp32 parts {choice["fp32_parts"]}')

@@ -5,15 +5,17 @@ detector's mAP is measured each time on selection images (training images
 through the test pipeline, scored with the config's metric): the drop
 from fp32 when only that part stays fp32, and when only it is int8. Then,
 from all-int8, parts are kept fp32 one at a time, the most harmful first,
-each set measured, until the drop is within the budget: a greedy answer
-to "the smallest set of fp32 parts within the budget" (the exact one
-would measure every subset). A part's harm is what its fp32 alone
+each set measured, until the drop is within the budget, and with VOC's
+metric the drop's bootstrap bound too (:mod:`.drop_bound`: a drop measured
+on a few dozen images did not hold on the test split): a greedy answer to
+"the smallest set of fp32 parts within the budget" (the exact one would
+measure every subset). A part's harm is what its fp32 alone
 recovers plus what its int8 alone costs: either column alone misleads
 when two parts each ruin the detector (a toy MobileNeXt in ONNX Runtime:
 its first two stages each cost 0.23-0.25 mAP in int8, so keeping any one
 part fp32 recovered nothing). Then each chosen part of several convs is
-narrowed to the convs that matter: one conv at a time goes int8 again
-where the drop stays within the budget (OpenVINO's collapse on a toy
+narrowed to the convs that matter (on request): one conv at a time goes
+int8 again where the set stays within the budget (OpenVINO's collapse on a toy
 MobileNetV2 came from one depthwise conv of its first stage). The chosen
 set is checked once more on the held-out test split by the caller.
 
@@ -37,6 +39,7 @@ from mmengine.runner import Runner
 from ..apis import NO_WORKERS
 from ..datasets import leaf_datasets
 from .calibration import calibration_images
+from .drop_bound import CONFIDENCE, DropBound
 from .executorch_export import export_executorch
 from .export import export_onnx
 from .openvino_quantize import quantize_openvino
@@ -114,8 +117,17 @@ def selection_config(cfg, num_images):
     return cfg
 
 
-def score(cfg, model_file, backend, **options):
-    """VOC/COCO mAP of an exported file on ``cfg``'s test split, in
+class Scores(NamedTuple):
+    """One file's mAP on a config's test split, and what a
+    :class:`.drop_bound.DropBound` needs (``None`` for metrics it does not
+    support)."""
+    map: float
+    metric: object  # the VOC metric that scored the images
+    results: list  # its per-image results
+
+
+def evaluate(cfg, model_file, backend, **options):
+    """:class:`Scores` of an exported file on ``cfg``'s test split, in
     ``backend`` with its ``options``."""
     cfg = copy.deepcopy(cfg)
     cfg.model = dict(
@@ -130,8 +142,28 @@ def score(cfg, model_file, backend, **options):
     cfg.merge_from_dict(NO_WORKERS)
     cfg.env_cfg.mp_cfg.mp_start_method = 'forkserver'
     multiprocessing.set_forkserver_preload(['__main__', 'mmdet.evaluation'])
-    metrics = Runner.from_cfg(cfg).test()
-    return next(v for k, v in metrics.items() if k.endswith('mAP'))
+    runner = Runner.from_cfg(cfg)
+    # the first metric is the one whose mAP is read
+    metric = runner.test_loop.evaluator.metrics[0]
+    results = []
+    if DropBound.supports(metric):
+        compute = metric.compute_metrics
+
+        def recorded(gathered):  # the metric clears them once scored
+            results.extend(gathered)
+            return compute(gathered)
+
+        metric.compute_metrics = recorded
+    else:
+        metric, results = None, None
+    metrics = runner.test()
+    mean_ap = next(v for k, v in metrics.items() if k.endswith('mAP'))
+    return Scores(mean_ap, metric, results)
+
+
+def score(cfg, model_file, backend, **options):
+    """VOC/COCO mAP of an exported file (as :func:`evaluate`)."""
+    return evaluate(cfg, model_file, backend, **options).map
 
 
 class Row(NamedTuple):
@@ -142,12 +174,15 @@ class Row(NamedTuple):
 
 class Choice(NamedTuple):
     rows: list  # one Row per part, in network order
-    steps: list  # (fp32 parts, drop) of each set measured, all-int8 first
+    # (fp32 parts, drop, its bound or None) of each set measured, all-int8
+    # first
+    steps: list
     fp32_parts: list  # the chosen set
     drop: float  # its drop on the selection images
+    bound: float  # and the drop's bound (None without one)
 
 
-def choose_fp32_parts(drop_of, parts, max_drop, units=None):
+def choose_fp32_parts(drop_of, parts, max_drop, units=None, bound_of=None):
     """The sensitivity table and the chosen set (see the module doc).
 
     Args:
@@ -157,6 +192,9 @@ def choose_fp32_parts(drop_of, parts, max_drop, units=None):
         units (dict, optional): {part: its convs' names}
             (:func:`.parts.conv_units`): a chosen part of several convs is
             then narrowed conv by conv.
+        bound_of (Callable, optional): fp32 parts -> the drop's bound
+            (:class:`.drop_bound.DropBound`); a set is within the budget
+            when its drop and its bound are.
     """
     rows = []
     for part in parts:
@@ -166,28 +204,37 @@ def choose_fp32_parts(drop_of, parts, max_drop, units=None):
             f'{part}: drop {rows[-1].fp32_only:+.4f} when only it is '
             f'fp32, {rows[-1].int8_only:+.4f} when only it is int8',
             logger='current')
-    chosen, drop = [], drop_of([])
-    steps = [((), drop)]
+
+    def step(fp32_parts):
+        drop = drop_of(fp32_parts)
+        bound = bound_of(fp32_parts) if bound_of else None
+        steps.append((tuple(fp32_parts), drop, bound))
+        return drop <= max_drop and (bound is None or bound <= max_drop)
+
+    chosen, steps = [], []
+    within = step(chosen)
     for row in sorted(rows, key=lambda r: r.fp32_only - r.int8_only):
-        if drop <= max_drop:
+        if within:
             break
         chosen.append(row.part)
-        drop = drop_of(list(chosen))
-        steps.append((tuple(chosen), drop))
-    if units and drop <= max_drop:
-        chosen, drop = _narrow(drop_of, chosen, drop, units, max_drop, steps)
+        within = step(chosen)
+    _, drop, bound = steps[-1]
+    if units and within:
+        chosen = _narrow(step, chosen, units)
+        _, drop, bound = next(
+            s for s in reversed(steps) if set(s[0]) == set(chosen))
     order = {part: (i, -1) for i, part in enumerate(parts)}
     for i, part in enumerate(parts):
         for j, unit in enumerate((units or {}).get(part, ())):
             order[unit] = (i, j)
-    return Choice(rows, steps, sorted(chosen, key=order.get), drop)
+    return Choice(rows, steps, sorted(chosen, key=order.get), drop, bound)
 
 
-def _narrow(drop_of, chosen, drop, units, max_drop, steps):
+def _narrow(step, chosen, units):
     """Each chosen part of several convs replaced by those of its convs
     that must stay fp32: one at a time, in network order, a conv goes int8
-    if the drop stays within the budget. (chosen, its drop); ``steps``
-    gets each set measured."""
+    if the set stays within the budget (``step`` measures a set and says
+    so). The narrowed set."""
     for part in list(chosen):
         convs = units.get(part, [])
         if len(convs) < 2:
@@ -196,14 +243,11 @@ def _narrow(drop_of, chosen, drop, units, max_drop, steps):
         for conv in convs:
             trial = [p for p in chosen if p != part]
             trial += [c for c in kept if c != conv]
-            trial_drop = drop_of(trial)
-            steps.append((tuple(trial), trial_drop))
-            if trial_drop <= max_drop:
+            if step(trial):
                 kept.remove(conv)
-                drop = trial_drop
         if len(kept) < len(convs):
             chosen = [p for p in chosen if p != part] + kept
-    return chosen, drop
+    return chosen
 
 
 def measure(detector,
@@ -222,22 +266,35 @@ def measure(detector,
     size = cfg.get('input_size', 320)
     write = spec.writer(detector, cfg, work_dir, size, num_images)
     select_cfg = selection_config(cfg, num_select)
-    fp32_map = score(select_cfg, write(None, None), spec.backend)
-    drops = {}  # a set is measured once
+    fp32 = evaluate(select_cfg, write(None, None), spec.backend)
+    scores = {}  # a set is measured once
+
+    def scores_of(fp32_parts):
+        key = frozenset(fp32_parts)
+        if key not in scores:
+            path = osp.join(work_dir, f'candidate_{len(scores)}{spec.suffix}')
+            scores[key] = evaluate(select_cfg, write(fp32_parts, path),
+                                   spec.backend)
+        return scores[key]
 
     def drop_of(fp32_parts):
-        key = frozenset(fp32_parts)
-        if key not in drops:
-            path = osp.join(work_dir, f'candidate_{len(drops)}{spec.suffix}')
-            drops[key] = fp32_map - score(select_cfg, write(fp32_parts, path),
-                                          spec.backend)
-        return drops[key]
+        return fp32.map - scores_of(fp32_parts).map
 
     # narrowing to convs is off: on 40 selection images its conv-level
     # choice missed the budget on the toy test split (closing note)
+    units = conv_units(detector) if narrow else None
     choice = choose_fp32_parts(drop_of, detector_parts(detector), max_drop,
-                               conv_units(detector) if narrow else None)
-    return fp32_map, choice, write
+                               units, _bound_of(fp32, scores_of))
+    return fp32.map, choice, write
+
+
+def _bound_of(fp32, scores_of):
+    """fp32 parts -> the drop's bootstrap bound (:mod:`.drop_bound`);
+    ``None`` unless a VOC metric scored the images."""
+    if fp32.metric is None:
+        return None
+    bound = DropBound(fp32.metric, fp32.results)
+    return lambda fp32_parts: bound(scores_of(fp32_parts).results)
 
 
 def write_choice(detector, cfg, target, write, fp32_parts, out_file,
@@ -272,17 +329,24 @@ def report(choice, fp32_map, target, max_drop, held_out=None):
         f'| {r.part} | {r.fp32_only:+.4f} | {r.int8_only:+.4f} |'
         for r in choice.rows
     ]
-    lines += ['', '| fp32 parts | drop |', '|---|---|']
+    bound = f'drop, {CONFIDENCE:.0%} bootstrap bound'
+    lines += ['', f'| fp32 parts | drop | {bound} |', '|---|---|---|']
     lines += [
-        f'| {", ".join(parts) or "none (all int8)"} | {drop:+.4f} |'
-        for parts, drop in choice.steps
+        f'| {", ".join(parts) or "none (all int8)"} | {drop:+.4f} | '
+        f'{_signed(upper)} |' for parts, drop, upper in choice.steps
     ]
     lines += [
         '', f'Chosen fp32 parts: {", ".join(choice.fp32_parts) or "none"} '
-        f'(drop {choice.drop:+.4f} on the selection images).'
+        f'(drop {choice.drop:+.4f}, {bound} {_signed(choice.bound)} on the '
+        'selection images).'
     ]
     if held_out is not None:
         fp32, int8 = held_out
         lines.append(f'Held-out test split: fp32 {fp32:.4f}, INT8 {int8:.4f}, '
                      f'drop {fp32 - int8:+.4f}.')
     return lines
+
+
+def _signed(bound):
+    # COCO's metric has no per-image split to resample (see .drop_bound)
+    return 'none (not a VOC metric)' if bound is None else f'{bound:+.4f}'

@@ -3,7 +3,7 @@
 
     python tools/deployment/quantization_sensitivity.py CONFIG CHECKPOINT \
         --backend onnxruntime --max-drop 0.01 --out model_int8.onnx \
-        [--num-images 100] [--num-select 200] [--work-dir DIR]
+        [--num-images 100] [--num-select 200] [--narrow] [--work-dir DIR]
 
 The table (drop with only each part fp32 / only it int8, then each set
 tried) is printed and saved as WORK_DIR/quantization_sensitivity_BACKEND.md
@@ -38,13 +38,19 @@ def parse_args():
         '--max-drop',
         type=probability,
         required=True,
-        help='the mAP the INT8 file may lose on the selection images')
+        help='the mAP the INT8 file may lose on the selection images (with '
+        "a VOC metric, the loss's 90%% bootstrap bound too)")
     parser.add_argument('--out', required=True, type=output_file)
     parser.add_argument(
         '--num-select',
         type=positive_int,
         default=200,
         help='training images (the first ones) that score the candidates')
+    parser.add_argument(
+        '--narrow',
+        action='store_true',
+        help='then try each conv of the chosen parts in int8 again (one '
+        'candidate per conv)')
     parser.add_argument('--work-dir', help='default work_dirs/CONFIG_NAME')
     add_calibration_args(parser)
     args = parser.parse_args()
@@ -67,7 +73,7 @@ def main():
         detector = build_detector(cfg, args.checkpoint)
         fp32_map, choice, write = sensitivity.measure(
             detector, cfg, args.backend, cfg.work_dir, args.max_drop,
-            args.num_images, args.num_select)
+            args.num_images, args.num_select, args.narrow)
         held_out = sensitivity.write_choice(detector, cfg, args.backend, write,
                                             choice.fp32_parts, args.out,
                                             args.num_images)
@@ -83,6 +89,7 @@ def main():
             dict(
                 fp32_parts=choice.fp32_parts,
                 drop=choice.drop,
+                drop_bound=choice.bound,
                 held_out=dict(zip(('fp32', 'int8'), held_out)),
                 rows=[r._asdict() for r in choice.rows]),
             f,
