@@ -4,6 +4,7 @@ and INT8 drops, and ONNX Runtime's per-operator profile."""
 import onnxruntime as ort
 import torch
 
+from ...deploy.drop_bound import CONFIDENCE
 from ..report import FAMILIES, cpu_description
 
 BATCHES = (1, 8)
@@ -77,9 +78,11 @@ def int8_names(runtimes):
 def parts_lines(names, parts, max_drop):
     """Which parts each INT8 file keeps fp32, and how they were chosen."""
     how = ('measured per runtime and detector: the fewest parts, greedily, '
-           f'that keep the mAP drop within {max_drop} on the toy training '
-           'images (tools/deployment/quantization_sensitivity.py; its tables '
-           'at the end)' if max_drop is not None else
+           f'that keep the mAP drop, and its {CONFIDENCE:.0%} bootstrap '
+           'bound, within '
+           f'{max_drop} on the toy training images '
+           '(tools/deployment/quantization_sensitivity.py; its tables at the '
+           'end)' if max_drop is not None else
            'the default (mnx_det.deploy.parts.DEFAULT_FP32_PARTS)')
     lines = [
         '', f'INT8 files\' fp32 parts, {how}:', '',
