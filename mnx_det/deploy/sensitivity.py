@@ -337,8 +337,8 @@ def report(choice, fp32_map, target, max_drop, held_out=None):
     ]
     lines += [
         '', f'Chosen fp32 parts: {", ".join(choice.fp32_parts) or "none"} '
-        f'(drop {choice.drop:+.4f}, {bound} {_signed(choice.bound)} on the '
-        'selection images).'
+        f'(on the selection images: drop {choice.drop:+.4f}, its '
+        f'{CONFIDENCE:.0%} bootstrap bound {_signed(choice.bound)}).'
     ]
     if held_out is not None:
         fp32, int8 = held_out
