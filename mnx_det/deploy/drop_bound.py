@@ -42,7 +42,6 @@ class VOCMatches:
         detections = [dets for _, dets in results]
         classes = range(len(detections[0]))
         self.eval_mode = eval_mode
-        self.num_images = len(results)
         # ground-truth boxes (not ignored) per image and class
         self.num_gts = np.array([[np.sum(ann['labels'] == c) for c in classes]
                                  for ann in annotations])

@@ -79,8 +79,7 @@ def parts_lines(names, parts, max_drop):
     """Which parts each INT8 file keeps fp32, and how they were chosen."""
     how = ('measured per runtime and detector: the fewest parts, greedily, '
            f'that keep the mAP drop, and its {CONFIDENCE:.0%} bootstrap '
-           'bound, within '
-           f'{max_drop} on the toy training images '
+           f'bound, within {max_drop} on the toy training images '
            '(tools/deployment/quantization_sensitivity.py; its tables at the '
            'end)' if max_drop is not None else
            'the default (mnx_det.deploy.parts.DEFAULT_FP32_PARTS)')
