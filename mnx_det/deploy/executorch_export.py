@@ -21,7 +21,6 @@ import json
 import torch
 
 from ..fileio import atomic_open
-from .calibration import whole_batches
 from .contract import CONTRACT_METHOD, PREFIX, export_contract
 from .export import ExportableSSD
 from .parts import DEFAULT_FP32_PARTS, check_parts, detector_convs
@@ -58,10 +57,9 @@ def export_program(detector,
         from .pt2e_quantize import quantize_module
         fp32_parts = check_parts(fp32_parts, detector_convs(detector),
                                  'the detector')
-        module = quantize_module(
-            module, images,
-            map(torch.from_numpy, whole_batches(calibration, batch_size)),
-            fp32_parts)
+        module = quantize_module(module, images,
+                                 map(torch.from_numpy, calibration),
+                                 fp32_parts)
         contract[PREFIX + 'fp32_parts'] = json.dumps(fp32_parts)
     with torch.no_grad():
         program = torch.export.export(module, (images, ))

@@ -4,10 +4,13 @@ PyTorch 2 export quantization (PT2E) with XNNPACK's quantizer.
 XNNPACK's symmetric configuration: per-channel int8 weights, int8
 activations observed by histogram on calibration images (training images
 through the test pipeline, as :func:`.calibration.calibration_images` gives
-them for ONNX Runtime). The convs of the parts (:mod:`.parts`) in
-``fp32_parts`` and everything outside backbone, neck and head (the
-flattening of the head's outputs) stay fp32: the quantizer's filter
-refuses their nodes.
+them for ONNX Runtime), one image at a time whatever the program's batch:
+histograms observed in batches of eight gave other scales (up to 10% apart
+on the toy MobileNeXt) and another test mAP (0.015 on the toy MobileNetV2),
+so a batch-8 program was not the batch-1 program measured. The convs of the
+parts (:mod:`.parts`) in ``fp32_parts`` and everything outside backbone,
+neck and head (the flattening of the head's outputs) stay fp32: the
+quantizer's filter refuses their nodes.
 """
 import torch
 
@@ -65,19 +68,50 @@ def quantize_module(module, example, images, fp32_parts=DEFAULT_FP32_PARTS):
     Args:
         module (nn.Module): In eval mode.
         example (Tensor): A (B, 3, S, S) batch of the exported shape.
-        images (Iterable[Tensor]): Calibration batches of that shape.
+        images (Iterable[Tensor]): (3, S, S) calibration images.
         fp32_parts (Sequence[str]): Parts kept fp32.
     """
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e
+    with torch.no_grad():
+        observed = _prepare(module, example[:1], fp32_parts)
+        for image in images:
+            observed(image[None])
+        prepared = observed
+        if len(example) > 1:
+            prepared = _prepare(module, example, fp32_parts)
+            _take_observers(prepared, observed)
+        return convert_pt2e(prepared)
+
+
+def _prepare(module, example, fp32_parts):
+    """``module`` exported at ``example``'s shape, with XNNPACK's
+    quantizer's observers."""
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
         XNNPACKQuantizer, get_symmetric_quantization_config)
-    from torchao.quantization.pt2e.quantize_pt2e import (convert_pt2e,
-                                                         prepare_pt2e)
+    from torchao.quantization.pt2e.quantize_pt2e import prepare_pt2e
     quantizer = XNNPACKQuantizer().set_global(
         get_symmetric_quantization_config(is_per_channel=True))
     quantizer.set_filter_function(quantizable(set(fp32_parts)))
-    with torch.no_grad():
-        graph = torch.export.export(module, (example, )).module()
-        prepared = prepare_pt2e(graph, quantizer)
-        for batch in images:
-            prepared(batch)
-        return convert_pt2e(prepared)
+    return prepare_pt2e(
+        torch.export.export(module, (example, )).module(), quantizer)
+
+
+def _take_observers(prepared, observed):
+    """Give ``prepared`` the observers (what they saw) of ``observed``, the
+    same module prepared at batch 1: the graphs differ only in shapes, so
+    their observers are named alike, in the same order."""
+    names = [n for n, _ in _observers(prepared)]
+    if names != [n for n, _ in _observers(observed)]:
+        raise RuntimeError('the batch-1 and batch-N graphs were observed '
+                           'at different places')
+    for name, observer in _observers(observed):
+        setattr(prepared, name, observer)
+
+
+def _observers(graph):
+    """(name, observer) of each observed place; places that must share
+    quantization parameters (a concatenation's inputs) share one observer
+    under several names, which ``named_children`` would give once."""
+    from torchao.quantization.pt2e import ObserverOrFakeQuantize
+    return [(name, module) for name, module in graph._modules.items()
+            if isinstance(module, ObserverOrFakeQuantize)]

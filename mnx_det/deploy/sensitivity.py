@@ -299,7 +299,8 @@ def _bound_of(fp32, scores_of):
 
 def write_choice(detector, cfg, target, write, fp32_parts, out_file,
                  num_images):
-    """Write the chosen INT8 file (an ExecuTorch program of batch 1, or the
+    """Write the chosen INT8 file (an ExecuTorch program of batch 1, with
+    the quantization parameters of the batch-8 candidate measured, or the
     candidates' format); its held-out (test split) mAP beside the fp32
     file's, (fp32, INT8)."""
     spec = TARGETS[target]
