@@ -75,9 +75,10 @@ def onnx_writer(quantize):
     return writer
 
 
-def pte_writer(detector, cfg, folder, size, num_images, batch_size=8):
-    fp32 = export_executorch(
-        detector, osp.join(folder, 'fp32.pte'), size, batch_size=batch_size)
+def pte_writer(detector, cfg, folder, size, num_images):
+    """A :class:`Target` writer of ExecuTorch programs of batch 1, the
+    batch the tool writes: the file chosen is the file measured."""
+    fp32 = export_executorch(detector, osp.join(folder, 'fp32.pte'), size)
     # loaded once for every candidate
     images = list(calibration_images(cfg, num_images, size))
 
@@ -88,7 +89,6 @@ def pte_writer(detector, cfg, folder, size, num_images, batch_size=8):
             detector,
             out_file,
             size,
-            batch_size=batch_size,
             calibration=images,
             fp32_parts=fp32_parts)
 
@@ -297,25 +297,13 @@ def _bound_of(fp32, scores_of):
     return lambda fp32_parts: bound(scores_of(fp32_parts).results)
 
 
-def write_choice(detector, cfg, target, write, fp32_parts, out_file,
-                 num_images):
-    """Write the chosen INT8 file (an ExecuTorch program of batch 1, with
-    the quantization parameters of the batch-8 candidate measured, or the
-    candidates' format); its held-out (test split) mAP beside the fp32
-    file's, (fp32, INT8)."""
-    spec = TARGETS[target]
-    if target == 'executorch':
-        size = cfg.get('input_size', 320)
-        export_executorch(
-            detector,
-            out_file,
-            size,
-            calibration=calibration_images(cfg, num_images, size),
-            fp32_parts=fp32_parts)
-    else:
-        write(fp32_parts, out_file)
+def write_choice(cfg, target, write, fp32_parts, out_file):
+    """Write the chosen INT8 file as the candidates were written; its
+    held-out (test split) mAP beside the fp32 file's, (fp32, INT8)."""
+    backend = TARGETS[target].backend
+    write(fp32_parts, out_file)
     return (score(cfg, write(None, None),
-                  spec.backend), score(cfg, out_file, spec.backend))
+                  backend), score(cfg, out_file, backend))
 
 
 def report(choice, fp32_map, target, max_drop, held_out=None):

@@ -74,9 +74,8 @@ def main():
         fp32_map, choice, write = sensitivity.measure(
             detector, cfg, args.backend, cfg.work_dir, args.max_drop,
             args.num_images, args.num_select, args.narrow)
-        held_out = sensitivity.write_choice(detector, cfg, args.backend, write,
-                                            choice.fp32_parts, args.out,
-                                            args.num_images)
+        held_out = sensitivity.write_choice(cfg, args.backend, write,
+                                            choice.fp32_parts, args.out)
     except UserError as exc:
         sys.exit(f'error: {exc}')
     lines = sensitivity.report(choice, fp32_map, args.backend, args.max_drop,
