@@ -100,11 +100,11 @@ def _take_observers(prepared, observed):
     """Give ``prepared`` the observers (what they saw) of ``observed``, the
     same module prepared at batch 1: the graphs differ only in shapes, so
     their observers are named alike, in the same order."""
-    names = [n for n, _ in _observers(prepared)]
-    if names != [n for n, _ in _observers(observed)]:
+    taken = _observers(observed)
+    if [n for n, _ in _observers(prepared)] != [n for n, _ in taken]:
         raise RuntimeError('the batch-1 and batch-N graphs were observed '
                            'at different places')
-    for name, observer in _observers(observed):
+    for name, observer in taken:
         setattr(prepared, name, observer)
 
 
